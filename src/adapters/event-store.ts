@@ -1,0 +1,141 @@
+import { CURRENT_SCHEMA_VERSION, type StoredEvent } from "../domain/event-schema";
+import type { ValidEvent } from "../domain/ingest-batch";
+import { incrementCounter } from "./counters";
+
+/**
+ * Writes a whole chunk with one statement: the events travel as one JSON
+ * parameter expanded by json_each. Local D1 refuses more than 100 bound
+ * parameters per statement and statement count dominates cost, so this beats
+ * multi-row VALUES lists. ON CONFLICT makes a replayed request a no-op, and
+ * RETURNING tells which ids were new.
+ */
+const INSERT_CHUNK = `
+INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp,
+                    client_time_ms, interaction_id, received_at, status, payload)
+SELECT ?1, e.value ->> '$[1].id', ?2, ?3, e.value ->> '$[1].type', e.value ->> '$[1].source',
+       e.value ->> '$[1].timestamp', e.value ->> '$[0]', e.value ->> '$[1].interaction_id', ?4, 'received',
+       e.value -> '$[1]'
+FROM json_each(?5) AS e WHERE true
+ON CONFLICT (project, event_id) DO NOTHING
+RETURNING event_id`;
+
+const INSERT_BATCH_ROW = `
+INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at)
+SELECT ?1, ?2, count(*), ?3, ?3 FROM events WHERE batch_id = ?1 HAVING count(*) > 0`;
+
+export interface ChunkToStore {
+  batchId: string;
+  events: ValidEvent[];
+}
+
+/**
+ * Commits all chunks of one request in one D1 batch (a transaction).
+ * Returns the ids that were new and the chunks that stored at least one event.
+ */
+export async function storeChunks(
+  db: D1Database,
+  project: string,
+  chunks: ChunkToStore[],
+  receivedAt: number,
+  rejected: number,
+): Promise<{ inserted: Set<string>; storedBatchIds: string[] }> {
+  const statements: D1PreparedStatement[] = [];
+  for (const chunk of chunks) {
+    const param = `[${chunk.events.map((e) => `[${e.clientTimeMs},${e.json}]`).join(",")}]`;
+    statements.push(db.prepare(INSERT_CHUNK).bind(project, chunk.batchId, CURRENT_SCHEMA_VERSION, receivedAt, param));
+    statements.push(db.prepare(INSERT_BATCH_ROW).bind(chunk.batchId, project, receivedAt));
+  }
+  statements.push(
+    db
+      .prepare(
+        `INSERT INTO counters (name, labels, value)
+         SELECT 'events_received_total', '', count(*) FROM events WHERE batch_id IN (SELECT value FROM json_each(?1)) AND true
+         ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value`,
+      )
+      .bind(JSON.stringify(chunks.map((c) => c.batchId))),
+  );
+  if (rejected > 0) statements.push(incrementCounter(db, "events_rejected_total", rejected, 'reason="invalid"'));
+  const results = await db.batch<{ event_id: string }>(statements);
+  const inserted = new Set<string>();
+  const storedBatchIds: string[] = [];
+  chunks.forEach((chunk, i) => {
+    const rows = results[i * 2]?.results ?? [];
+    for (const row of rows) inserted.add(row.event_id);
+    if (rows.length > 0) storedBatchIds.push(chunk.batchId);
+  });
+  return { inserted, storedBatchIds };
+}
+
+/** A stored event row as readers see it. */
+export interface EventRecord {
+  seq: number;
+  project: string;
+  eventId: string;
+  schemaVersion: number;
+  status: "received" | "processed";
+  receivedAt: number;
+  processedAt: number | null;
+  event: StoredEvent;
+}
+
+interface EventRow {
+  seq: number;
+  project: string;
+  event_id: string;
+  schema_version: number;
+  status: "received" | "processed";
+  received_at: number;
+  processed_at: number | null;
+  payload: string;
+}
+
+function toRecord(row: EventRow): EventRecord {
+  return {
+    seq: row.seq,
+    project: row.project,
+    eventId: row.event_id,
+    schemaVersion: row.schema_version,
+    status: row.status,
+    receivedAt: row.received_at,
+    processedAt: row.processed_at,
+    event: { ...(JSON.parse(row.payload) as StoredEvent), schema_version: row.schema_version },
+  };
+}
+
+const EVENT_COLUMNS = "seq, project, event_id, schema_version, status, received_at, processed_at, payload";
+
+export async function findEvent(db: D1Database, project: string, eventId: string): Promise<EventRecord | null> {
+  const row = await db
+    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE project = ?1 AND event_id = ?2`)
+    .bind(project, eventId)
+    .first<EventRow>();
+  return row ? toRecord(row) : null;
+}
+
+/** The unfinished events of one chunk, in server order. A chunk holds at most CHUNK_MAX_EVENTS. */
+export async function loadUnprocessedChunk(db: D1Database, batchId: string): Promise<EventRecord[]> {
+  const { results } = await db
+    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE batch_id = ?1 AND status = 'received' ORDER BY seq`)
+    .bind(batchId)
+    .all<EventRow>();
+  return results.map(toRecord);
+}
+
+/**
+ * Marks a chunk finished, counting each event exactly once: the counter adds
+ * only rows still `received`, in the same transaction that flips them.
+ */
+export async function markChunkProcessed(db: D1Database, batchId: string, now: number): Promise<number> {
+  const [, flipped] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO counters (name, labels, value)
+         SELECT 'events_processed_total', '', count(*) FROM events WHERE batch_id = ?1 AND status = 'received' AND true
+         ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value`,
+      )
+      .bind(batchId),
+    db.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE batch_id = ?1 AND status = 'received'").bind(batchId, now),
+    db.prepare("UPDATE ingest_batches SET done_at = ?2 WHERE batch_id = ?1 AND done_at IS NULL").bind(batchId, now),
+  ]);
+  return flipped?.meta.changes ?? 0;
+}

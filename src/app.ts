@@ -1,0 +1,13 @@
+import { Hono } from "hono";
+import type { Env } from "./env";
+import { adminRoutes } from "./routes/admin";
+import { renderError, renderNotFound } from "./routes/errors";
+import { eventsRoutes } from "./routes/events";
+import { healthRoutes } from "./routes/health";
+
+export const app = new Hono<{ Bindings: Env }>()
+  .route("/", healthRoutes)
+  .route("/v1/events", eventsRoutes)
+  .route("/v1/admin", adminRoutes)
+  .onError(renderError)
+  .notFound(renderNotFound);

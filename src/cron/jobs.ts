@@ -1,0 +1,17 @@
+import type { Env } from "../env";
+import { relayInbox } from "./relay";
+
+/**
+ * Jobs by name: the cron dispatcher and the admin "run now" route call the
+ * same functions. Each returns a JSON summary of what it did.
+ */
+export const JOBS = {
+  relay: (env: Env, params: Record<string, unknown>) =>
+    relayInbox(env, { olderThanSeconds: typeof params.older_than_seconds === "number" ? params.older_than_seconds : undefined }),
+} satisfies Record<string, (env: Env, params: Record<string, unknown>) => Promise<unknown>>;
+
+export type JobName = keyof typeof JOBS;
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}

@@ -1,0 +1,35 @@
+import { listStaleBatches, markRelayed } from "../adapters/batch-store";
+import { readConfig } from "../config";
+import type { TelemetryMessage } from "../domain/queue-messages";
+import type { Env } from "../env";
+
+/** Messages per Queue.sendBatch call (the Queues limit). */
+const SEND_BATCH_MAX = 100;
+
+export interface RelayOptions {
+  /** Overrides RELAY_AFTER_SECONDS, e.g. 0 right after a restart, when the in-memory queue is surely empty. */
+  olderThanSeconds?: number;
+}
+
+/**
+ * The outbox relay. Local queues live in memory, so a restart or crash loses
+ * undelivered messages; the D1 inbox is the record. Every chunk not finished
+ * within the relay delay is enqueued again. Consumers are idempotent, so a
+ * chunk whose first message was merely slow is harmless to send twice.
+ */
+export async function relayInbox(env: Env, options: RelayOptions = {}) {
+  const config = readConfig(env);
+  const now = Date.now();
+  const cutoff = now - 1000 * (options.olderThanSeconds ?? config.RELAY_AFTER_SECONDS);
+  let relayed = 0;
+  while (relayed < config.RELAY_MAX_BATCHES) {
+    const page = await listStaleBatches(env.DB, cutoff, Math.min(SEND_BATCH_MAX, config.RELAY_MAX_BATCHES - relayed));
+    if (page.length === 0) break;
+    await env.TELEMETRY_QUEUE.sendBatch(
+      page.map((b) => ({ body: { kind: "ingest_batch", batch_id: b.batch_id, project: b.project } satisfies TelemetryMessage })),
+    );
+    await markRelayed(env.DB, page.map((b) => b.batch_id), now);
+    relayed += page.length;
+  }
+  return { relayed_batches: relayed, cutoff: new Date(cutoff).toISOString() };
+}

@@ -1,0 +1,13 @@
+import { z } from "zod";
+
+/**
+ * A telemetry queue message refers to stored rows (one ingest chunk); it never
+ * carries the events themselves. The D1 inbox is the record, the queue a nudge.
+ */
+export const telemetryMessageSchema = z.object({
+  kind: z.literal("ingest_batch"),
+  batch_id: z.string().min(1),
+  project: z.string().min(1),
+});
+
+export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>;

@@ -1,0 +1,42 @@
+import { parkDeadLetter } from "../adapters/dead-letters";
+import { loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
+import { telemetryMessageSchema } from "../domain/queue-messages";
+import { retryDelaySeconds, upcastEvent } from "../domain/upcast";
+import type { Env } from "../env";
+
+/**
+ * Consumes ingest chunk references: upcast each stored event, then mark the
+ * chunk processed. Idempotent: a redelivered or relayed message finds no
+ * `received` rows and changes nothing.
+ */
+export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const parsed = telemetryMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      await parkDeadLetter(
+        env.DB,
+        {
+          id: message.id,
+          queue: batch.queue,
+          body: message.body,
+          reason: `malformed message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`,
+          attempts: message.attempts,
+        },
+        Date.now(),
+      );
+      message.ack();
+      continue;
+    }
+    let done = false;
+    try {
+      const events = await loadUnprocessedChunk(env.DB, parsed.data.batch_id);
+      for (const record of events) upcastEvent(record.event, record.schemaVersion);
+      await markChunkProcessed(env.DB, parsed.data.batch_id, Date.now());
+      done = true;
+    } catch (err) {
+      console.error("telemetry chunk failed; retrying", parsed.data.batch_id, err);
+    }
+    if (done) message.ack();
+    else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}

@@ -1,0 +1,51 @@
+import { createMiddleware } from "hono/factory";
+import { findApiKey } from "../adapters/key-store";
+import { apiKeyId, secretsEqual, sha256Hex } from "../domain/api-keys";
+import type { Env } from "../env";
+import { ApiError } from "./errors";
+
+export type ProjectVars = { project: string; keyId: string };
+
+function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return m?.[1] ?? null;
+}
+
+const unauthorized = (message: string) =>
+  new ApiError(401, "unauthorized", message, null, { "WWW-Authenticate": 'Bearer realm="gleaner"' });
+
+/**
+ * Requires a live project key. A request may name its project (`X-Gleaner-Project`
+ * header or `project` query); naming another project than the key's is 403.
+ */
+export const requireProjectKey = createMiddleware<{ Bindings: Env; Variables: ProjectVars }>(async (c, next) => {
+  const presented = bearer(c.req.header("Authorization"));
+  if (!presented) throw unauthorized("missing bearer token: send Authorization: Bearer <project key>");
+  if (c.env.GLEANER_ADMIN_TOKEN && (await secretsEqual(presented, c.env.GLEANER_ADMIN_TOKEN))) {
+    throw new ApiError(403, "forbidden", "the admin token cannot be used here: use a project key");
+  }
+  const id = apiKeyId(presented);
+  const stored = id ? await findApiKey(c.env.DB, id) : undefined;
+  if (!stored || !(await secretsEqual(await sha256Hex(presented), stored.keyHash))) {
+    throw unauthorized("invalid API key");
+  }
+  if (stored.revokedAt !== null) throw unauthorized("this API key was revoked");
+  const named = c.req.header("X-Gleaner-Project") ?? c.req.query("project");
+  if (named !== undefined && named !== stored.project) {
+    throw new ApiError(403, "forbidden", `this key belongs to another project than '${named}'`);
+  }
+  c.set("project", stored.project);
+  c.set("keyId", stored.id);
+  await next();
+});
+
+/** Requires the admin token (the GLEANER_ADMIN_TOKEN secret). */
+export const requireAdmin = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  const token = c.env.GLEANER_ADMIN_TOKEN;
+  if (!token) throw new ApiError(503, "admin_disabled", "GLEANER_ADMIN_TOKEN is not set: admin routes are disabled");
+  const presented = bearer(c.req.header("Authorization"));
+  if (!presented) throw unauthorized("missing bearer token: send Authorization: Bearer <admin token>");
+  if (await secretsEqual(presented, token)) return next();
+  if (apiKeyId(presented)) throw new ApiError(403, "forbidden", "a project key cannot use admin routes");
+  throw unauthorized("invalid admin token");
+});

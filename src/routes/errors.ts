@@ -1,0 +1,45 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** An error with a stable machine-readable code, rendered as `{ error: { code, message, details } }`. */
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(status, { message });
+  }
+}
+
+const CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  503: "unavailable",
+};
+
+/** The one error renderer: every error leaves in the same shape; 5xx never carries internals. */
+export function renderError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) {
+    return c.json({ error: { code: err.code, message: err.message, details: err.details } }, err.status, err.headers);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return c.json({ error: { code: CODES[status] ?? "error", message: err.message, details: null } }, status);
+  }
+  console.error("unhandled error", c.req.method, c.req.path, err);
+  return c.json({ error: { code: "internal", message: "internal error", details: null } }, 500);
+}
+
+export function renderNotFound(c: Context): Response {
+  return c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}`, details: null } }, 404);
+}

@@ -1,0 +1,78 @@
+import { Hono } from "hono";
+import { findEvent, storeChunks } from "../adapters/event-store";
+import { randomId } from "../adapters/random-ids";
+import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, readConfig } from "../config";
+import { chunkEvents, splitBody, validateItems, type EventResult } from "../domain/ingest-batch";
+import type { TelemetryMessage } from "../domain/queue-messages";
+import type { Env } from "../env";
+import { requireProjectKey, type ProjectVars } from "./auth";
+import { ApiError } from "./errors";
+import { readBodyWithin } from "./read-body";
+
+export const eventsRoutes = new Hono<{ Bindings: Env; Variables: ProjectVars }>();
+
+eventsRoutes.use("*", requireProjectKey);
+
+/**
+ * Ingest. The answer comes only after the accepted events are committed in D1
+ * (the inbox); the queue message that follows is a nudge. If sending it fails
+ * the relay cron re-enqueues the chunk, so the 2xx still holds.
+ */
+eventsRoutes.post("/", async (c) => {
+  const config = readConfig(c.env);
+  const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
+  const items = splitBody(body, c.req.header("Content-Type") ?? "");
+  if (!Array.isArray(items)) throw new ApiError(items.status, items.code, items.message);
+  const validated = validateItems(items, {
+    maxEventsPerRequest: config.MAX_EVENTS_PER_REQUEST,
+    maxEventBytes: config.MAX_EVENT_BYTES,
+  });
+  if ("status" in validated) throw new ApiError(validated.status, validated.code, validated.message);
+
+  const project = c.get("project");
+  const chunks = chunkEvents(validated.valid, CHUNK_MAX_EVENTS, CHUNK_MAX_BYTES).map((events) => ({
+    batchId: randomId(20),
+    events,
+  }));
+  const rejectedCount = validated.results.filter((r) => r.status === "rejected").length;
+  const { inserted, storedBatchIds } = await storeChunks(c.env.DB, project, chunks, Date.now(), rejectedCount);
+  const results: EventResult[] = validated.results.map((r) =>
+    r.status === "accepted" && !inserted.has(r.id) ? { ...r, status: "duplicate" } : r,
+  );
+
+  if (storedBatchIds.length > 0) {
+    const messages = storedBatchIds.map((batch_id) => ({ body: { kind: "ingest_batch", batch_id, project } satisfies TelemetryMessage }));
+    try {
+      await c.env.TELEMETRY_QUEUE.sendBatch(messages);
+    } catch (err) {
+      console.warn("enqueue failed; the relay cron will re-enqueue", storedBatchIds.length, "chunks", err);
+    }
+  }
+
+  const summary = {
+    accepted: results.filter((r) => r.status === "accepted").length,
+    duplicates: results.filter((r) => r.status === "duplicate").length,
+    rejected: rejectedCount,
+    results,
+  };
+  if (summary.rejected === 0) return c.json(summary, 202);
+  if (summary.rejected === results.length) {
+    throw new ApiError(400, "no_valid_events", "no event in the request was valid; see details.results", summary);
+  }
+  return c.json(summary, 207);
+});
+
+eventsRoutes.get("/:id", async (c) => {
+  const record = await findEvent(c.env.DB, c.get("project"), c.req.param("id"));
+  if (!record) throw new ApiError(404, "not_found", `no event with id '${c.req.param("id")}' in this project`);
+  return c.json({
+    id: record.eventId,
+    project: record.project,
+    schema_version: record.schemaVersion,
+    status: record.status,
+    sequence: record.seq,
+    received_at: new Date(record.receivedAt).toISOString(),
+    processed_at: record.processedAt === null ? null : new Date(record.processedAt).toISOString(),
+    event: record.event,
+  });
+});

@@ -1,0 +1,31 @@
+import { ApiError } from "./errors";
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, "payload_too_large", `the body exceeds the limit of ${limit} bytes`, { limit_bytes: limit });
+}
+
+/**
+ * Reads a request body as text, refusing it with 413 as soon as it passes
+ * `limit` bytes: first by Content-Length (before reading anything), then while
+ * streaming, for bodies sent without a length.
+ */
+export async function readBodyWithin(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("Content-Length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
