@@ -1,0 +1,42 @@
+import { dirname, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { unstable_readConfig } from "wrangler";
+import { startGleaner } from "./runner/server";
+import { resolveSettings } from "./runner/settings";
+
+const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const varNames = Object.keys(unstable_readConfig({ config: resolve(projectDir, "wrangler.toml") }).vars ?? {});
+const settings = resolveSettings(projectDir, process.env, varNames);
+const gleaner = await startGleaner(projectDir, settings);
+const base = gleaner.url.origin;
+const shown = relative(process.cwd(), settings.dataDir);
+const dataDir = shown === "" ? "." : shown.startsWith("..") ? settings.dataDir : shown;
+const token =
+  settings.adminTokenSource === "generated"
+    ? `$(cat ${dataDir}/admin-token)`
+    : "$GLEANER_ADMIN_TOKEN";
+
+console.log(`Gleaner listening on ${base}`);
+console.log(`  state:       ${dataDir} (D1 on local disk)`);
+console.log(`  migrations:  ${gleaner.migrationsApplied.length ? gleaner.migrationsApplied.join(", ") : "up to date"}`);
+console.log(`  crons:       ${gleaner.crons.join(", ") || "none"}`);
+console.log(`  admin token: ${settings.adminTokenSource === "generated" ? `${dataDir}/admin-token` : `from ${settings.adminTokenSource}`}`);
+console.log("Get a project key:");
+console.log(`  curl -s -X POST -H "Authorization: Bearer ${token}" ${base}/v1/admin/projects/my-project/keys`);
+console.log("Press Ctrl-C to stop.");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping Gleaner`);
+  await gleaner.stop();
+  console.log("stopped");
+  process.exit(0);
+}
+// Miniflare's own signal hook exits at once; replace it with a graceful stop
+// (its exit hook still kills workerd should the process end another way).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void shutdown(signal));
+}

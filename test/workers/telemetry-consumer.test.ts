@@ -1,0 +1,90 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { createKey, event, postEvents } from "./helpers";
+
+let key: string;
+
+beforeAll(async () => {
+  key = (await createKey("consumer-tests")).key;
+});
+
+async function batchIdOf(eventId: string): Promise<string> {
+  const row = await env.DB.prepare("SELECT batch_id FROM events WHERE event_id = ?1").bind(eventId).first<{ batch_id: string }>();
+  return row!.batch_id;
+}
+
+async function processedTotal(): Promise<number> {
+  const row = await env.DB.prepare("SELECT value FROM counters WHERE name = 'events_processed_total'").first<{ value: number }>();
+  return row?.value ?? 0;
+}
+
+async function deliver(queue: string, bodies: unknown[], attempts = 1) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return { batch, result: await getQueueResult(batch, ctx) };
+}
+
+describe("telemetry queue consumer", () => {
+  it("processes a chunk once, however often its message is delivered", async () => {
+    await postEvents(key, [event("redeliver-1"), event("redeliver-2")]);
+    const batchId = await batchIdOf("redeliver-1");
+    const body = { kind: "ingest_batch", batch_id: batchId, project: "consumer-tests" };
+    // Let the real queue's own delivery finish first, then count from there.
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await processedTotal();
+    const first = await deliver("gleaner-telemetry", [body, body]);
+    const second = await deliver("gleaner-telemetry", [body], 3);
+    expect(first.result.explicitAcks).toHaveLength(2);
+    expect(second.result.explicitAcks).toHaveLength(1);
+    expect(await processedTotal()).toBe(before);
+    const rows = await env.DB.prepare("SELECT status, count(*) AS n FROM events WHERE batch_id = ?1 GROUP BY status")
+      .bind(batchId)
+      .all();
+    expect(rows.results).toEqual([{ status: "processed", n: 2 }]);
+  });
+
+  it("marks an unprocessed chunk processed and counts each event once", async () => {
+    const now = Date.now();
+    await env.DB.batch([
+      env.DB.prepare(
+        `INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp, client_time_ms, received_at, payload)
+         VALUES ('consumer-tests', 'manual-1', 'manual-batch', 1, 't', 's', '2026-01-01T00:00:00Z', 1, ?1, '{"id":"manual-1","type":"t","source":"s","timestamp":"2026-01-01T00:00:00Z"}')`,
+      ).bind(now),
+      env.DB.prepare(
+        "INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at) VALUES ('manual-batch', 'consumer-tests', 1, ?1, ?1)",
+      ).bind(now),
+    ]);
+    const before = await processedTotal();
+    await deliver("gleaner-telemetry", [{ kind: "ingest_batch", batch_id: "manual-batch", project: "consumer-tests" }]);
+    await deliver("gleaner-telemetry", [{ kind: "ingest_batch", batch_id: "manual-batch", project: "consumer-tests" }]);
+    expect(await processedTotal()).toBe(before + 1);
+    const batch = await env.DB.prepare("SELECT done_at FROM ingest_batches WHERE batch_id = 'manual-batch'").first<{ done_at: number }>();
+    expect(batch!.done_at).toBeGreaterThan(0);
+  });
+
+  it("parks a poison message as a dead letter with its reason and acks it", async () => {
+    const { batch, result } = await deliver("gleaner-telemetry", [{ kind: "nonsense", batch_id: 42 }]);
+    expect(result.explicitAcks).toEqual([batch.messages[0]!.id]);
+    expect(result.retryMessages).toEqual([]);
+    const parked = await env.DB.prepare("SELECT queue, reason, body FROM dead_letters WHERE id = ?1")
+      .bind(batch.messages[0]!.id)
+      .first<{ queue: string; reason: string; body: string }>();
+    expect(parked!.queue).toBe("gleaner-telemetry");
+    expect(parked!.reason).toMatch(/malformed message: .*kind/);
+    expect(JSON.parse(parked!.body)).toEqual({ kind: "nonsense", batch_id: 42 });
+  });
+
+  it("parks messages that exhausted their retries from the dead-letter queue", async () => {
+    const body = { kind: "ingest_batch", batch_id: "gone", project: "consumer-tests" };
+    const { batch, result } = await deliver("gleaner-telemetry-dlq", [body], 6);
+    expect(result.explicitAcks).toEqual([batch.messages[0]!.id]);
+    const parked = await env.DB.prepare("SELECT reason FROM dead_letters WHERE id = ?1").bind(batch.messages[0]!.id).first<{ reason: string }>();
+    expect(parked!.reason).toContain("retries exhausted");
+  });
+});
