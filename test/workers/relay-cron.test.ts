@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
@@ -32,7 +32,7 @@ describe("relay cron", () => {
     await strandChunk("stranded-old", ["r-old-1", "r-old-2"], 10 * 60_000);
     await strandChunk("stranded-new", ["r-new-1"], 0);
     const controller = createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() });
-    await worker.scheduled(controller, env, createExecutionContext());
+    await worker.scheduled(controller, env);
     await eventually(async () => ((await statusOf("r-old-2"))?.status === "processed" ? true : undefined));
     expect((await statusOf("r-old-1"))?.status).toBe("processed");
     // Younger than RELAY_AFTER_SECONDS: its own message may still be in flight, so it is left alone.

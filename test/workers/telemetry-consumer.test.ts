@@ -26,7 +26,7 @@ async function deliver(queue: string, bodies: unknown[], attempts = 1) {
     bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, env);
   return { batch, result: await getQueueResult(batch, ctx) };
 }
 
