@@ -1,4 +1,5 @@
 import { eventV1Schema, toFieldErrors, type FieldError } from "./event-schema";
+import { isLegacyEnvelope, upcastLegacyEnvelope } from "./legacy";
 import { parseClientTimestamp } from "./timestamps";
 import { utf8ByteLength } from "./utf8";
 
@@ -96,9 +97,20 @@ export function validateItems(
       results.push({ index, status: "rejected", errors: [{ path: "", message: item.parseError }] });
       return;
     }
-    const json = item.text ?? JSON.stringify(item.value);
+    let value = item.value;
+    let text = item.text;
+    if (isLegacyEnvelope(value)) {
+      const upcast = upcastLegacyEnvelope(value);
+      if (!upcast.ok) {
+        results.push({ index, status: "rejected", errors: upcast.errors });
+        return;
+      }
+      value = upcast.event;
+      text = undefined;
+    }
+    const json = text ?? JSON.stringify(value);
     const bytes = utf8ByteLength(json);
-    const claimedId = idOf(item.value);
+    const claimedId = idOf(value);
     if (bytes > limits.maxEventBytes) {
       results.push({
         index,
@@ -108,7 +120,7 @@ export function validateItems(
       });
       return;
     }
-    const parsed = eventV1Schema.safeParse(item.value);
+    const parsed = eventV1Schema.safeParse(value);
     if (!parsed.success) {
       results.push({
         index,
