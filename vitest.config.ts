@@ -7,6 +7,7 @@ const TEST_BINDINGS = {
   MAX_BODY_BYTES: String(256 * 1024),
   MAX_EVENTS_PER_REQUEST: "200",
   MAX_EVENT_BYTES: String(8 * 1024),
+  FEEDBACK_SETTLE_SECONDS: "0",
 };
 
 export default defineConfig(async () => {

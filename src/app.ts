@@ -3,11 +3,13 @@ import type { Env } from "./env";
 import { adminRoutes } from "./routes/admin";
 import { renderError, renderNotFound } from "./routes/errors";
 import { eventsRoutes } from "./routes/events";
+import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
 
 export const app = new Hono<{ Bindings: Env }>()
   .route("/", healthRoutes)
   .route("/v1/events", eventsRoutes)
+  .route("/v1/feedback", feedbackRoutes)
   .route("/v1/admin", adminRoutes)
   .onError(renderError)
   .notFound(renderNotFound);

@@ -16,6 +16,18 @@ export const DEFAULTS = {
   RELAY_AFTER_SECONDS: 60,
   /** Most chunks one relay run re-enqueues. */
   RELAY_MAX_BATCHES: 1000,
+  /** A scored event is high value at or above this value… */
+  HIGH_VALUE_MIN_VALUE: 0.7,
+  /** …and with at least this confidence (share of the weight that was known). */
+  HIGH_VALUE_MIN_CONFIDENCE: 0.5,
+  /** Reusability and novelty compare against this many newest interactions of the project. */
+  SIMILARITY_WINDOW: 2000,
+  /** Events one scoring-cron page re-scores (one vector search call per page at most). */
+  SCORING_PAGE_SIZE: 200,
+  /** Pages one scoring-cron run handles before it stops (the cursor resumes next run). */
+  SCORING_MAX_PAGES: 20,
+  /** Feedback younger than this waits for the next scoring run, so an ingest scoring in flight commits first. */
+  FEEDBACK_SETTLE_SECONDS: 10,
 } as const;
 
 /**
@@ -30,25 +42,30 @@ export const CHUNK_MAX_BYTES = 1024 * 1024;
 const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().optional().transform((v) => v ?? fallback);
 
+const unitInterval = (fallback: number) =>
+  z.coerce.number().min(0).max(1).optional().transform((v) => v ?? fallback);
+
 const configSchema = z.object({
   MAX_BODY_BYTES: positiveInt(DEFAULTS.MAX_BODY_BYTES),
   MAX_EVENTS_PER_REQUEST: positiveInt(DEFAULTS.MAX_EVENTS_PER_REQUEST),
   MAX_EVENT_BYTES: positiveInt(DEFAULTS.MAX_EVENT_BYTES),
   RELAY_AFTER_SECONDS: z.coerce.number().int().min(0).optional().transform((v) => v ?? DEFAULTS.RELAY_AFTER_SECONDS),
   RELAY_MAX_BATCHES: positiveInt(DEFAULTS.RELAY_MAX_BATCHES),
+  HIGH_VALUE_MIN_VALUE: unitInterval(DEFAULTS.HIGH_VALUE_MIN_VALUE),
+  HIGH_VALUE_MIN_CONFIDENCE: unitInterval(DEFAULTS.HIGH_VALUE_MIN_CONFIDENCE),
+  SIMILARITY_WINDOW: positiveInt(DEFAULTS.SIMILARITY_WINDOW),
+  SCORING_PAGE_SIZE: positiveInt(DEFAULTS.SCORING_PAGE_SIZE),
+  SCORING_MAX_PAGES: positiveInt(DEFAULTS.SCORING_MAX_PAGES),
+  FEEDBACK_SETTLE_SECONDS: z.coerce.number().min(0).optional().transform((v) => v ?? DEFAULTS.FEEDBACK_SETTLE_SECONDS),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 /** Parses the configuration vars; a bad value fails loudly naming the variable. */
 export function readConfig(env: Env): Config {
-  const parsed = configSchema.safeParse({
-    MAX_BODY_BYTES: env.MAX_BODY_BYTES || undefined,
-    MAX_EVENTS_PER_REQUEST: env.MAX_EVENTS_PER_REQUEST || undefined,
-    MAX_EVENT_BYTES: env.MAX_EVENT_BYTES || undefined,
-    RELAY_AFTER_SECONDS: env.RELAY_AFTER_SECONDS || undefined,
-    RELAY_MAX_BATCHES: env.RELAY_MAX_BATCHES || undefined,
-  });
+  const vars = env as unknown as Record<string, unknown>;
+  const raw = Object.fromEntries(Object.keys(DEFAULTS).map((name) => [name, vars[name] === "" ? undefined : vars[name]]));
+  const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`invalid configuration ${String(issue?.path[0])}: ${issue?.message}`);

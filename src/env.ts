@@ -11,4 +11,10 @@ export interface Env {
   MAX_EVENT_BYTES?: string;
   RELAY_AFTER_SECONDS?: string;
   RELAY_MAX_BATCHES?: string;
+  HIGH_VALUE_MIN_VALUE?: string;
+  HIGH_VALUE_MIN_CONFIDENCE?: string;
+  SIMILARITY_WINDOW?: string;
+  SCORING_PAGE_SIZE?: string;
+  SCORING_MAX_PAGES?: string;
+  FEEDBACK_SETTLE_SECONDS?: string;
 }

@@ -5,7 +5,10 @@ export type CounterName =
   | "events_rejected_total"
   | "duplicates_total"
   | "dead_letters_total"
-  | "relayed_batches_total";
+  | "relayed_batches_total"
+  | "vector_queries_total"
+  | "events_scored_total"
+  | "feedback_received_total";
 
 /** A statement adding `by` to a counter; put it in the same batch as the change it counts. */
 export function incrementCounter(db: D1Database, name: CounterName, by: number, labels = ""): D1PreparedStatement {

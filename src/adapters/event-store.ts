@@ -78,7 +78,7 @@ export interface EventRecord {
   event: StoredEvent;
 }
 
-interface EventRow {
+export interface EventRow {
   seq: number;
   project: string;
   event_id: string;
@@ -89,7 +89,7 @@ interface EventRow {
   payload: string;
 }
 
-function toRecord(row: EventRow): EventRecord {
+export function toRecord(row: EventRow): EventRecord {
   return {
     seq: row.seq,
     project: row.project,
@@ -102,7 +102,7 @@ function toRecord(row: EventRow): EventRecord {
   };
 }
 
-const EVENT_COLUMNS = "seq, project, event_id, schema_version, status, received_at, processed_at, payload";
+export const EVENT_COLUMNS = "seq, project, event_id, schema_version, status, received_at, processed_at, payload";
 
 export async function findEvent(db: D1Database, project: string, eventId: string): Promise<EventRecord | null> {
   const row = await db
@@ -123,9 +123,15 @@ export async function loadUnprocessedChunk(db: D1Database, batchId: string): Pro
 
 /**
  * Marks a chunk finished, counting each event exactly once: the counter adds
- * only rows still `received`, in the same transaction that flips them.
+ * only rows still `received`, in the same transaction that flips them. The
+ * statements in `alongWith` (the chunk's scores) commit in that transaction too.
  */
-export async function markChunkProcessed(db: D1Database, batchId: string, now: number): Promise<number> {
+export async function markChunkProcessed(
+  db: D1Database,
+  batchId: string,
+  now: number,
+  alongWith: readonly D1PreparedStatement[] = [],
+): Promise<number> {
   const [, flipped] = await db.batch([
     db
       .prepare(
@@ -136,6 +142,7 @@ export async function markChunkProcessed(db: D1Database, batchId: string, now: n
       .bind(batchId),
     db.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE batch_id = ?1 AND status = 'received'").bind(batchId, now),
     db.prepare("UPDATE ingest_batches SET done_at = ?2 WHERE batch_id = ?1 AND done_at IS NULL").bind(batchId, now),
+    ...alongWith,
   ]);
   return flipped?.meta.changes ?? 0;
 }

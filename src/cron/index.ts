@@ -4,6 +4,7 @@ import { JOBS, type JobName } from "./jobs";
 /** Schedules as written in wrangler.toml [triggers] crons, each mapped to its job. */
 export const SCHEDULES: Record<string, JobName> = {
   "* * * * *": "relay",
+  "*/5 * * * *": "scoring",
 };
 
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { relayInbox } from "./relay";
+import { rescoreEvents } from "./rescore";
 
 /**
  * Jobs by name: the cron dispatcher and the admin "run now" route call the
@@ -8,6 +9,7 @@ import { relayInbox } from "./relay";
 export const JOBS = {
   relay: (env: Env, params: Record<string, unknown>) =>
     relayInbox(env, { olderThanSeconds: typeof params.older_than_seconds === "number" ? params.older_than_seconds : undefined }),
+  scoring: (env: Env) => rescoreEvents(env),
 } satisfies Record<string, (env: Env, params: Record<string, unknown>) => Promise<unknown>>;
 
 export type JobName = keyof typeof JOBS;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The inbox: every accepted event, committed before ingest answers 2xx.
@@ -78,4 +78,106 @@ export const counters = sqliteTable(
     value: integer("value").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.name, t.labels] })],
+);
+
+/**
+ * The embedded vector store: exact search over vectors kept in D1. A
+ * collection is named by what it holds, the embedding model and the dimension,
+ * so two vector spaces never mix.
+ */
+export const vectors = sqliteTable(
+  "vectors",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    collection: text("collection").notNull(),
+    pointId: text("point_id").notNull(),
+    project: text("project").notNull(),
+    vector: text("vector").notNull(),
+    payload: text("payload").notNull(),
+  },
+  (t) => [uniqueIndex("vectors_point").on(t.collection, t.pointId), index("vectors_scan").on(t.collection, t.project, t.seq)],
+);
+
+/** Weight profiles; a change is a new version, old versions stay for the scores that used them. */
+export const weightProfiles = sqliteTable(
+  "weight_profiles",
+  {
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    weights: text("weights").notNull(),
+    note: text("note"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.version] })],
+);
+
+/** Ordered rules that choose a profile by event type, source or tag. */
+export const profileRules = sqliteTable("profile_rules", {
+  position: integer("position").primaryKey(),
+  profile: text("profile").notNull(),
+  matchType: text("match_type"),
+  matchSource: text("match_source"),
+  matchTag: text("match_tag"),
+});
+
+/** One score per event and profile version: re-scoring with a new version adds a row, the old one stays. */
+export const eventScores = sqliteTable(
+  "event_scores",
+  {
+    project: text("project").notNull(),
+    eventId: text("event_id").notNull(),
+    profile: text("profile").notNull(),
+    profileVersion: integer("profile_version").notNull(),
+    value: real("value"),
+    confidence: real("confidence").notNull(),
+    components: text("components").notNull(),
+    highValue: integer("high_value").notNull(),
+    reason: text("reason").notNull(),
+    scoredAt: integer("scored_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.project, t.eventId, t.profile, t.profileVersion] }),
+    index("event_scores_latest").on(t.project, t.eventId, t.scoredAt),
+  ],
+);
+
+/** Feedback, kept even when its event has not arrived yet; `seq` orders it for the re-scoring cursor. */
+export const feedback = sqliteTable(
+  "feedback",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    project: text("project").notNull(),
+    feedbackId: text("feedback_id").notNull(),
+    eventId: text("event_id"),
+    interactionId: text("interaction_id"),
+    rating: integer("rating").notNull(),
+    comment: text("comment"),
+    outcome: text("outcome"),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("feedback_id").on(t.project, t.feedbackId),
+    index("feedback_event").on(t.project, t.eventId),
+    index("feedback_interaction").on(t.project, t.interactionId),
+  ],
+);
+
+/** Cursors of resumable batch jobs (name → position), committed with the work they cover. */
+export const jobCursors = sqliteTable("job_cursors", {
+  name: text("name").primaryKey(),
+  position: integer("position").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Similarity results by query-text hash, so the same text is never searched twice. */
+export const similarityCache = sqliteTable(
+  "similarity_cache",
+  {
+    collection: text("collection").notNull(),
+    project: text("project").notNull(),
+    textHash: text("text_hash").notNull(),
+    neighbours: text("neighbours").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.collection, t.project, t.textHash] })],
 );

@@ -3,13 +3,17 @@ import { loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-stor
 import { telemetryMessageSchema } from "../domain/queue-messages";
 import { retryDelaySeconds, upcastEvent } from "../domain/upcast";
 import type { Env } from "../env";
+import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
+import { createScoringDeps } from "../pipeline/scoring-deps";
 
 /**
- * Consumes ingest chunk references: upcast each stored event, then mark the
- * chunk processed. Idempotent: a redelivered or relayed message finds no
- * `received` rows and changes nothing.
+ * Consumes ingest chunk references: upcast each stored event, score the
+ * chunk, then mark it processed in the same transaction as its scores.
+ * Idempotent: a redelivered or relayed message finds no `received` rows and
+ * changes nothing.
  */
 export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  let deps: ScoringDeps | undefined;
   for (const message of batch.messages) {
     const parsed = telemetryMessageSchema.safeParse(message.body);
     if (!parsed.success) {
@@ -29,9 +33,12 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     }
     let done = false;
     try {
-      const events = await loadUnprocessedChunk(env.DB, parsed.data.batch_id);
-      for (const record of events) upcastEvent(record.event, record.schemaVersion);
-      await markChunkProcessed(env.DB, parsed.data.batch_id, Date.now());
+      const records = await loadUnprocessedChunk(env.DB, parsed.data.batch_id);
+      for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
+      deps ??= await createScoringDeps(env);
+      const now = Date.now();
+      const { statements } = await scoreEvents(deps, parsed.data.project, records, "ingest", now);
+      await markChunkProcessed(env.DB, parsed.data.batch_id, now, statements);
       done = true;
     } catch (err) {
       console.error("telemetry chunk failed; retrying", parsed.data.batch_id, err);

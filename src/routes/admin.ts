@@ -7,6 +7,7 @@ import { createApiKey, revokeApiKey } from "../adapters/key-store";
 import { isJobName, JOBS } from "../cron/jobs";
 import { PROJECT_NAME } from "../domain/api-keys";
 import type { Env } from "../env";
+import { adminScoringRoutes } from "./admin-scoring";
 import { requireAdmin } from "./auth";
 import { ApiError } from "./errors";
 import { validationHook } from "./validation";
@@ -14,6 +15,7 @@ import { validationHook } from "./validation";
 export const adminRoutes = new Hono<{ Bindings: Env }>();
 
 adminRoutes.use("*", requireAdmin);
+adminRoutes.route("/scoring", adminScoringRoutes);
 
 adminRoutes.post(
   "/projects/:project/keys",

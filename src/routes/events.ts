@@ -8,10 +8,12 @@ import type { Env } from "../env";
 import { requireProjectKey, type ProjectVars } from "./auth";
 import { ApiError } from "./errors";
 import { readBodyWithin } from "./read-body";
+import { scoreRoutes } from "./scores";
 
 export const eventsRoutes = new Hono<{ Bindings: Env; Variables: ProjectVars }>();
 
 eventsRoutes.use("*", requireProjectKey);
+eventsRoutes.route("/", scoreRoutes);
 
 /**
  * Ingest. The answer comes only after the accepted events are committed in D1

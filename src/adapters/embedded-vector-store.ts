@@ -1,0 +1,62 @@
+import { TopK, dot, vectorFromBase64, vectorToBase64 } from "../domain/vector-math";
+import { incrementCounter } from "./counters";
+import type { VectorHit, VectorPoint, VectorQuery, VectorStore } from "./vector-store";
+
+/** Rows read per page while scanning a collection (bounded memory). */
+const SCAN_PAGE = 1000;
+
+/**
+ * Exact kNN over vectors stored in D1. A search batch scans the newest
+ * `window` points of each project once, scoring every query of the batch per
+ * point, and counts itself in `vector_queries_total`.
+ */
+export class EmbeddedVectorStore implements VectorStore {
+  constructor(
+    private readonly db: D1Database,
+    readonly collection: string,
+    private readonly window: number,
+  ) {}
+
+  async upsert(points: readonly VectorPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    const rows = points.map((p) => [p.id, p.project, vectorToBase64(p.vector), JSON.stringify(p.payload)]);
+    await this.db
+      .prepare(
+        `INSERT INTO vectors (collection, point_id, project, vector, payload)
+         SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?2) WHERE true
+         ON CONFLICT (collection, point_id) DO UPDATE SET vector = excluded.vector, payload = excluded.payload`,
+      )
+      .bind(this.collection, JSON.stringify(rows))
+      .run();
+  }
+
+  async searchBatch(queries: readonly VectorQuery[]): Promise<VectorHit[][]> {
+    await incrementCounter(this.db, "vector_queries_total", 1, 'store="embedded"').run();
+    const results: VectorHit[][] = queries.map(() => []);
+    const byProject = new Map<string, number[]>();
+    queries.forEach((q, i) => byProject.set(q.project, [...(byProject.get(q.project) ?? []), i]));
+    for (const [project, indexes] of byProject) {
+      const tops = indexes.map((i) => new TopK(queries[i]!.limit + (queries[i]!.excludeIds?.length ?? 0)));
+      let before = Number.MAX_SAFE_INTEGER;
+      let scanned = 0;
+      while (scanned < this.window) {
+        const { results: rows } = await this.db
+          .prepare("SELECT seq, point_id, vector FROM vectors WHERE collection = ?1 AND project = ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4")
+          .bind(this.collection, project, before, Math.min(SCAN_PAGE, this.window - scanned))
+          .all<{ seq: number; point_id: string; vector: string }>();
+        for (const row of rows) {
+          const v = vectorFromBase64(row.vector);
+          indexes.forEach((qi, j) => tops[j]!.offer(row.point_id, dot(queries[qi]!.vector, v)));
+        }
+        scanned += rows.length;
+        if (rows.length < SCAN_PAGE) break;
+        before = rows[rows.length - 1]!.seq;
+      }
+      indexes.forEach((qi, j) => {
+        const exclude = new Set(queries[qi]!.excludeIds ?? []);
+        results[qi] = tops[j]!.items.filter((h) => !exclude.has(h.id)).slice(0, queries[qi]!.limit);
+      });
+    }
+    return results;
+  }
+}

@@ -1,0 +1,189 @@
+import type { EventRecord } from "../adapters/event-store";
+import type { Embedder } from "../adapters/embedder";
+import { incrementCounter } from "../adapters/counters";
+import { loadFeedbackFor, latestScores, type ScoreToWrite, type ScoringConfig, writeScoresStatement } from "../adapters/scoring-store";
+import type { VectorStore } from "../adapters/vector-store";
+import { sha256Hex } from "../domain/api-keys";
+import {
+  complexityComponent,
+  feedbackComponent,
+  outcomeComponent,
+  REUSABILITY_NEIGHBOURS,
+  similarityComponents,
+  type Components,
+  type Outcome,
+  type Rating,
+} from "../domain/scoring/components";
+import { chooseProfile, DEFAULT_PROFILE } from "../domain/scoring/profiles";
+import { isHighValue, scoreInteraction } from "../domain/scoring/score";
+import { contentOf } from "../domain/text-content";
+
+export interface ScoringDeps {
+  db: D1Database;
+  store: VectorStore;
+  embedder: Embedder;
+  scoring: ScoringConfig;
+  highValue: { minValue: number; minConfidence: number };
+}
+
+export type ScoreReason = "ingest" | "feedback" | "profile_version";
+
+/** The point id of an event's query in the interactions collection. */
+export const interactionPointId = (project: string, eventId: string) => `${project}/${eventId}`;
+
+/**
+ * Scores the events of one project. Similarity needs at most ONE vector
+ * search call for the whole batch (none when every text is cached or already
+ * known from an earlier score). Returns the statements to commit together with
+ * whatever marks the work done, so scores and progress land atomically.
+ */
+export async function scoreEvents(
+  deps: ScoringDeps,
+  project: string,
+  records: readonly EventRecord[],
+  reason: ScoreReason,
+  now: number,
+): Promise<{ statements: D1PreparedStatement[]; scores: ScoreToWrite[] }> {
+  if (records.length === 0) return { statements: [], scores: [] };
+  const ids = records.map((r) => r.eventId);
+  const interactionIds = records.flatMap((r) => (r.event.interaction_id ? [r.event.interaction_id] : []));
+  const [feedback, previous] = await Promise.all([
+    loadFeedbackFor(deps.db, project, ids, interactionIds),
+    reason === "ingest" ? Promise.resolve(new Map()) : latestScores(deps.db, project, ids),
+  ]);
+
+  const similarity = await findSimilarity(deps, project, records, previous, now);
+
+  const scores: ScoreToWrite[] = records.map((record) => {
+    const e = record.event;
+    const mine = feedback.filter((f) => f.event_id === record.eventId || (e.interaction_id && f.interaction_id === e.interaction_id));
+    const corrected = [...mine].reverse().find((f) => f.outcome !== null)?.outcome ?? null;
+    const query = contentOf(e.query);
+    const response = contentOf(e.response);
+    const toolCalls = e.attributes?.tool_calls;
+    const components: Components = {
+      outcome: outcomeComponent(e.outcome as Outcome | undefined, corrected as Outcome | null),
+      feedback: feedbackComponent(mine.map((f) => f.rating as Rating).concat(e.feedback != null ? [e.feedback as Rating] : [])),
+      complexity: complexityComponent({
+        ...(e.tokens_in !== undefined ? { tokensIn: e.tokens_in } : {}),
+        ...(e.tokens_out !== undefined ? { tokensOut: e.tokens_out } : {}),
+        ...(query !== undefined ? { queryChars: query.length } : {}),
+        ...(response !== undefined ? { responseChars: response.length } : {}),
+        ...(typeof toolCalls === "number" && toolCalls >= 0 ? { toolCalls } : {}),
+      }),
+      ...similarity.get(record.eventId)!,
+    };
+    const profileName = chooseProfile(deps.scoring.rules, { type: e.type, source: e.source, ...(e.tags ? { tags: e.tags } : {}) });
+    const profile = deps.scoring.profiles.get(profileName) ?? deps.scoring.profiles.get(DEFAULT_PROFILE);
+    if (!profile) throw new Error("no 'default' weight profile: the seed migration is missing");
+    const score = scoreInteraction(components, profile.weights, { profile: profile.name, version: profile.version });
+    return {
+      project,
+      eventId: record.eventId,
+      score,
+      highValue: isHighValue(score, deps.highValue.minValue, deps.highValue.minConfidence),
+      reason,
+    };
+  });
+  return {
+    statements: [writeScoresStatement(deps.db, scores, now), incrementCounter(deps.db, "events_scored_total", scores.length, `reason="${reason}"`), ...similarity.statements],
+    scores,
+  };
+}
+
+type Similarity = Map<string, Pick<Components, "reusability" | "novelty">> & { statements: D1PreparedStatement[] };
+
+/**
+ * Reusability and novelty per event: kept from an earlier score when known,
+ * else from the similarity cache (by query-text hash), else from one batched
+ * vector search. New query texts are then added to the store and the cache.
+ */
+async function findSimilarity(
+  deps: ScoringDeps,
+  project: string,
+  records: readonly EventRecord[],
+  previous: Map<string, { components: Record<string, number | null> }>,
+  now: number,
+): Promise<Similarity> {
+  const result = Object.assign(new Map(), { statements: [] as D1PreparedStatement[] }) as Similarity;
+  const pending: { eventId: string; text: string; hash: string }[] = [];
+  for (const record of records) {
+    const known = previous.get(record.eventId)?.components;
+    if (known && (known.reusability != null || known.novelty != null)) {
+      result.set(record.eventId, { reusability: known.reusability ?? null, novelty: known.novelty ?? null });
+      continue;
+    }
+    const text = contentOf(record.event.query);
+    if (text === undefined) {
+      result.set(record.eventId, similarityComponents(null));
+      continue;
+    }
+    pending.push({ eventId: record.eventId, text, hash: await sha256Hex(text) });
+  }
+  if (pending.length === 0) return result;
+
+  const cached = await readCache(deps.db, deps.store.collection, project, [...new Set(pending.map((p) => p.hash))]);
+  const firstOfHash = new Map<string, (typeof pending)[number]>();
+  const toSearch = pending.filter((p) => {
+    if (cached.has(p.hash) || firstOfHash.has(p.hash)) return false;
+    firstOfHash.set(p.hash, p);
+    return true;
+  });
+  const vectors = await deps.embedder.embed(toSearch.map((p) => p.text));
+  const searchable = toSearch.flatMap((p, i) => (vectors[i] ? [{ p, vector: vectors[i]! }] : []));
+  const hits = searchable.length
+    ? await deps.store.searchBatch(
+        searchable.map(({ p, vector }) => ({
+          project,
+          vector,
+          limit: REUSABILITY_NEIGHBOURS,
+          excludeIds: [interactionPointId(project, p.eventId)],
+        })),
+      )
+    : [];
+  const fresh = new Map<string, number[]>();
+  searchable.forEach(({ p }, i) => fresh.set(p.hash, hits[i]!.map((h) => h.score)));
+
+  for (const p of pending) {
+    let neighbours: number[] | null;
+    if (firstOfHash.get(p.hash) === p) neighbours = fresh.get(p.hash) ?? null;
+    else {
+      // A repeat of a text seen before is a neighbour of similarity 1 to that earlier copy.
+      const earlier = cached.get(p.hash) ?? fresh.get(p.hash);
+      neighbours = earlier === undefined ? null : [1, ...earlier];
+    }
+    result.set(p.eventId, similarityComponents(neighbours));
+  }
+
+  await deps.store.upsert(
+    searchable.map(({ p, vector }) => ({
+      id: interactionPointId(project, p.eventId),
+      project,
+      vector,
+      payload: { event_id: p.eventId, text_hash: p.hash },
+    })),
+  );
+  if (fresh.size > 0) {
+    result.statements.push(
+      deps.db
+        .prepare(
+          `INSERT INTO similarity_cache (collection, project, text_hash, neighbours, created_at)
+           SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]', ?3 FROM json_each(?4) WHERE true
+           ON CONFLICT DO NOTHING`,
+        )
+        .bind(deps.store.collection, project, now, JSON.stringify([...fresh].map(([h, n]) => [h, JSON.stringify(n)]))),
+    );
+  }
+  return result;
+}
+
+async function readCache(db: D1Database, collection: string, project: string, hashes: string[]): Promise<Map<string, number[]>> {
+  if (hashes.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      "SELECT text_hash, neighbours FROM similarity_cache WHERE collection = ?1 AND project = ?2 AND text_hash IN (SELECT value FROM json_each(?3))",
+    )
+    .bind(collection, project, JSON.stringify(hashes))
+    .all<{ text_hash: string; neighbours: string }>();
+  return new Map(results.map((r) => [r.text_hash, JSON.parse(r.neighbours) as number[]]));
+}
