@@ -8,6 +8,7 @@ const TEST_BINDINGS = {
   MAX_EVENTS_PER_REQUEST: "200",
   MAX_EVENT_BYTES: String(8 * 1024),
   FEEDBACK_SETTLE_SECONDS: "0",
+  BACKPRESSURE_CACHE_MS: "0",
 };
 
 export default defineConfig(async () => {

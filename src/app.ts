@@ -5,9 +5,15 @@ import { renderError, renderNotFound } from "./routes/errors";
 import { eventsRoutes } from "./routes/events";
 import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
+import { metricsRoutes } from "./routes/metrics";
+import { requestContext } from "./routes/request-context";
+import { uiRoutes } from "./routes/ui";
 
 export const app = new Hono<{ Bindings: Env }>()
+  .use(requestContext)
   .route("/", healthRoutes)
+  .route("/", metricsRoutes)
+  .route("/", uiRoutes)
   .route("/v1/events", eventsRoutes)
   .route("/v1/feedback", feedbackRoutes)
   .route("/v1/admin", adminRoutes)

@@ -28,6 +28,16 @@ export const DEFAULTS = {
   SCORING_MAX_PAGES: 20,
   /** Feedback younger than this waits for the next scoring run, so an ingest scoring in flight commits first. */
   FEEDBACK_SETTLE_SECONDS: 10,
+  /** Ingest answers 429 while more accepted events than this wait to be processed… */
+  BACKPRESSURE_MAX_BACKLOG_EVENTS: 100_000,
+  /** …or while the oldest of them has waited longer than this. */
+  BACKPRESSURE_MAX_LAG_SECONDS: 300,
+  /** Retry-After sent with a 429. */
+  BACKPRESSURE_RETRY_AFTER_SECONDS: 30,
+  /** How long ingest reuses one backlog reading. */
+  BACKPRESSURE_CACHE_MS: 2000,
+  /** /readyz reports degraded past 80 % of this D1 size and failing past it. */
+  DB_SIZE_CAP_BYTES: 2 * 1024 ** 3,
 } as const;
 
 /**
@@ -41,6 +51,9 @@ export const CHUNK_MAX_BYTES = 1024 * 1024;
 
 const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive().optional().transform((v) => v ?? fallback);
+
+const nonNegative = (fallback: number) =>
+  z.coerce.number().min(0).optional().transform((v) => v ?? fallback);
 
 const unitInterval = (fallback: number) =>
   z.coerce.number().min(0).max(1).optional().transform((v) => v ?? fallback);
@@ -56,7 +69,12 @@ const configSchema = z.object({
   SIMILARITY_WINDOW: positiveInt(DEFAULTS.SIMILARITY_WINDOW),
   SCORING_PAGE_SIZE: positiveInt(DEFAULTS.SCORING_PAGE_SIZE),
   SCORING_MAX_PAGES: positiveInt(DEFAULTS.SCORING_MAX_PAGES),
-  FEEDBACK_SETTLE_SECONDS: z.coerce.number().min(0).optional().transform((v) => v ?? DEFAULTS.FEEDBACK_SETTLE_SECONDS),
+  FEEDBACK_SETTLE_SECONDS: nonNegative(DEFAULTS.FEEDBACK_SETTLE_SECONDS),
+  BACKPRESSURE_MAX_BACKLOG_EVENTS: positiveInt(DEFAULTS.BACKPRESSURE_MAX_BACKLOG_EVENTS),
+  BACKPRESSURE_MAX_LAG_SECONDS: positiveInt(DEFAULTS.BACKPRESSURE_MAX_LAG_SECONDS),
+  BACKPRESSURE_RETRY_AFTER_SECONDS: positiveInt(DEFAULTS.BACKPRESSURE_RETRY_AFTER_SECONDS),
+  BACKPRESSURE_CACHE_MS: nonNegative(DEFAULTS.BACKPRESSURE_CACHE_MS),
+  DB_SIZE_CAP_BYTES: positiveInt(DEFAULTS.DB_SIZE_CAP_BYTES),
 });
 
 export type Config = z.infer<typeof configSchema>;

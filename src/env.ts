@@ -17,4 +17,17 @@ export interface Env {
   SCORING_PAGE_SIZE?: string;
   SCORING_MAX_PAGES?: string;
   FEEDBACK_SETTLE_SECONDS?: string;
+  BACKPRESSURE_MAX_BACKLOG_EVENTS?: string;
+  BACKPRESSURE_MAX_LAG_SECONDS?: string;
+  BACKPRESSURE_RETRY_AFTER_SECONDS?: string;
+  BACKPRESSURE_CACHE_MS?: string;
+  DB_SIZE_CAP_BYTES?: string;
+  /** Optional OpenAI-compatible embeddings server (base URL); unset = built-in hashing embedder. */
+  EMBEDDINGS_URL?: string;
+  /** Optional OpenAI-compatible chat-completions server (base URL); unset = heuristic extractor. */
+  LLM_URL?: string;
+  /** Optional Qdrant (base URL); unset = the embedded vector store in D1. */
+  QDRANT_URL?: string;
+  /** Secret, optional: when set, /metrics requires `Authorization: Bearer <it>`. */
+  METRICS_TOKEN?: string;
 }

@@ -8,7 +8,11 @@ export type CounterName =
   | "relayed_batches_total"
   | "vector_queries_total"
   | "events_scored_total"
-  | "feedback_received_total";
+  | "feedback_received_total"
+  | "errors_total"
+  | "backpressure_rejections_total"
+  | "dead_letters_replayed_total"
+  | "dead_letters_purged_total";
 
 /** A statement adding `by` to a counter; put it in the same batch as the change it counts. */
 export function incrementCounter(db: D1Database, name: CounterName, by: number, labels = ""): D1PreparedStatement {

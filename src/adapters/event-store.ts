@@ -29,7 +29,8 @@ export interface ChunkToStore {
 }
 
 /**
- * Commits all chunks of one request in one D1 batch (a transaction).
+ * Commits all chunks of one request in one D1 batch (a transaction), with its
+ * counters and the statements in `alongWith`.
  * Returns the ids that were new and the chunks that stored at least one event.
  */
 export async function storeChunks(
@@ -37,7 +38,8 @@ export async function storeChunks(
   project: string,
   chunks: ChunkToStore[],
   receivedAt: number,
-  rejected: number,
+  tally: { rejected: number; repeatedInRequest: number },
+  alongWith: readonly D1PreparedStatement[] = [],
 ): Promise<{ inserted: Set<string>; storedBatchIds: string[] }> {
   const statements: D1PreparedStatement[] = [];
   for (const chunk of chunks) {
@@ -54,7 +56,19 @@ export async function storeChunks(
       )
       .bind(JSON.stringify(chunks.map((c) => c.batchId))),
   );
-  if (rejected > 0) statements.push(incrementCounter(db, "events_rejected_total", rejected, 'reason="invalid"'));
+  const candidates = chunks.reduce((n, c) => n + c.events.length, 0);
+  // Duplicates: valid events that hit an existing id, plus ids repeated within the request.
+  statements.push(
+    db
+      .prepare(
+        `INSERT INTO counters (name, labels, value)
+         SELECT 'duplicates_total', '', ?2 - count(*) FROM events WHERE batch_id IN (SELECT value FROM json_each(?1)) AND true
+         ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value`,
+      )
+      .bind(JSON.stringify(chunks.map((c) => c.batchId)), candidates + tally.repeatedInRequest),
+  );
+  if (tally.rejected > 0) statements.push(incrementCounter(db, "events_rejected_total", tally.rejected, 'reason="invalid"'));
+  statements.push(...alongWith);
   const results = await db.batch<{ event_id: string }>(statements);
   const inserted = new Set<string>();
   const storedBatchIds: string[] = [];

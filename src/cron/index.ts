@@ -1,5 +1,6 @@
 import type { Env } from "../env";
-import { JOBS, type JobName } from "./jobs";
+import type { JobName } from "./jobs";
+import { runJob } from "./run-job";
 
 /** Schedules as written in wrangler.toml [triggers] crons, each mapped to its job. */
 export const SCHEDULES: Record<string, JobName> = {
@@ -10,6 +11,5 @@ export const SCHEDULES: Record<string, JobName> = {
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const job = SCHEDULES[controller.cron];
   if (!job) throw new Error(`no job for cron schedule '${controller.cron}'`);
-  const result = await JOBS[job](env, {});
-  console.log("cron job done", job, JSON.stringify(result));
+  await runJob(env, job);
 }

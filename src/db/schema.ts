@@ -181,3 +181,35 @@ export const similarityCache = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.collection, t.project, t.textHash] })],
 );
+
+/** Last run of each cron job: what readiness, alerts and the dashboard report. */
+export const jobRuns = sqliteTable("job_runs", {
+  name: text("name").primaryKey(),
+  lastStartedAt: integer("last_started_at"),
+  lastSuccessAt: integer("last_success_at"),
+  lastError: text("last_error"),
+  lastResult: text("last_result"),
+  runs: integer("runs").notNull().default(0),
+  failures: integer("failures").notNull().default(0),
+});
+
+/** Histograms kept in D1: one row per bucket (`le`), plus `sum` and `count`. */
+export const histograms = sqliteTable(
+  "histograms",
+  {
+    name: text("name").notNull(),
+    labels: text("labels").notNull().default(""),
+    bucket: text("bucket").notNull(),
+    value: real("value").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.labels, t.bucket] })],
+);
+
+/** Operator actions worth keeping (purges, replays), with who and why. */
+export const auditLog = sqliteTable("audit_log", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  at: integer("at").notNull(),
+  action: text("action").notNull(),
+  subject: text("subject").notNull(),
+  reason: text("reason"),
+});

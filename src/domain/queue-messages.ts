@@ -8,6 +8,8 @@ export const telemetryMessageSchema = z.object({
   kind: z.literal("ingest_batch"),
   batch_id: z.string().min(1),
   project: z.string().min(1),
+  /** The ingest request that stored the chunk, for log correlation. */
+  request_id: z.string().max(128).optional(),
 });
 
 export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>;

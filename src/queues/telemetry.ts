@@ -1,4 +1,7 @@
+import { incrementCounter } from "../adapters/counters";
 import { parkDeadLetter } from "../adapters/dead-letters";
+import { observeStageDuration } from "../adapters/histograms";
+import { errorType, log } from "../adapters/log";
 import { loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
 import { telemetryMessageSchema } from "../domain/queue-messages";
 import { retryDelaySeconds, upcastEvent } from "../domain/upcast";
@@ -32,16 +35,29 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
       continue;
     }
     let done = false;
+    const started = Date.now();
     try {
       const records = await loadUnprocessedChunk(env.DB, parsed.data.batch_id);
       for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
       deps ??= await createScoringDeps(env);
       const now = Date.now();
       const { statements } = await scoreEvents(deps, parsed.data.project, records, "ingest", now);
-      await markChunkProcessed(env.DB, parsed.data.batch_id, now, statements);
+      await markChunkProcessed(env.DB, parsed.data.batch_id, now, [
+        ...statements,
+        observeStageDuration(env.DB, "process", (Date.now() - started) / 1000),
+      ]);
+      log("info", "chunk processed", { request_id: parsed.data.request_id, batch_id: parsed.data.batch_id, events: records.length });
       done = true;
     } catch (err) {
-      console.error("telemetry chunk failed; retrying", parsed.data.batch_id, err);
+      log("error", "telemetry chunk failed; retrying", {
+        request_id: parsed.data.request_id,
+        batch_id: parsed.data.batch_id,
+        attempts: message.attempts,
+        error: err,
+      });
+      await incrementCounter(env.DB, "errors_total", 1, `stage="process",type="${errorType(err)}"`)
+        .run()
+        .catch(() => undefined);
     }
     if (done) message.ack();
     else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

@@ -4,11 +4,14 @@ import { z } from "zod";
 import { pendingSummary } from "../adapters/batch-store";
 import { readCounters } from "../adapters/counters";
 import { createApiKey, revokeApiKey } from "../adapters/key-store";
+import { readOverview } from "../adapters/overview";
 import { isJobName, JOBS } from "../cron/jobs";
+import { runJob } from "../cron/run-job";
 import { PROJECT_NAME } from "../domain/api-keys";
 import type { Env } from "../env";
 import { adminScoringRoutes } from "./admin-scoring";
 import { requireAdmin } from "./auth";
+import { deadLetterRoutes } from "./dead-letters";
 import { ApiError } from "./errors";
 import { validationHook } from "./validation";
 
@@ -16,6 +19,7 @@ export const adminRoutes = new Hono<{ Bindings: Env }>();
 
 adminRoutes.use("*", requireAdmin);
 adminRoutes.route("/scoring", adminScoringRoutes);
+adminRoutes.route("/dead-letters", deadLetterRoutes);
 
 adminRoutes.post(
   "/projects/:project/keys",
@@ -51,9 +55,12 @@ adminRoutes.post("/jobs/:name/run", async (c) => {
     }
   }
   const started = Date.now();
-  const result = await JOBS[name](c.env, params);
+  const result = await runJob(c.env, name, params, c.get("requestId"));
   return c.json({ job: name, duration_ms: Date.now() - started, result });
 });
+
+/** Everything the dashboard shows, in one read. */
+adminRoutes.get("/overview", async (c) => c.json(await readOverview(c.env.DB, Date.now())));
 
 /** Totals an operator (and the crash test) checks: counters and unfinished work. */
 adminRoutes.get("/stats", async (c) => {

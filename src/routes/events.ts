@@ -1,5 +1,9 @@
 import { Hono } from "hono";
 import { findEvent, storeChunks } from "../adapters/event-store";
+import { incrementCounter } from "../adapters/counters";
+import { observeStageDuration } from "../adapters/histograms";
+import { currentPressure } from "../adapters/pressure";
+import { log } from "../adapters/log";
 import { randomId } from "../adapters/random-ids";
 import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, readConfig } from "../config";
 import { chunkEvents, splitBody, validateItems, type EventResult } from "../domain/ingest-batch";
@@ -21,7 +25,24 @@ eventsRoutes.route("/", scoreRoutes);
  * the relay cron re-enqueues the chunk, so the 2xx still holds.
  */
 eventsRoutes.post("/", async (c) => {
+  const started = Date.now();
   const config = readConfig(c.env);
+  const pressure = await currentPressure(
+    c.env.DB,
+    { maxBacklogEvents: config.BACKPRESSURE_MAX_BACKLOG_EVENTS, maxLagSeconds: config.BACKPRESSURE_MAX_LAG_SECONDS },
+    started,
+    config.BACKPRESSURE_CACHE_MS,
+  );
+  if (pressure.overBudget) {
+    await incrementCounter(c.env.DB, "backpressure_rejections_total", 1).run();
+    throw new ApiError(
+      429,
+      "backpressure",
+      `processing is behind (${pressure.backlogEvents} events waiting, oldest ${Math.round(pressure.lagSeconds)} s): retry later`,
+      { backlog_events: pressure.backlogEvents, lag_seconds: pressure.lagSeconds, budget: pressure.budget },
+      { "Retry-After": String(config.BACKPRESSURE_RETRY_AFTER_SECONDS) },
+    );
+  }
   const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
   const items = splitBody(body, c.req.header("Content-Type") ?? "");
   if (!Array.isArray(items)) throw new ApiError(items.status, items.code, items.message);
@@ -37,17 +58,25 @@ eventsRoutes.post("/", async (c) => {
     events,
   }));
   const rejectedCount = validated.results.filter((r) => r.status === "rejected").length;
-  const { inserted, storedBatchIds } = await storeChunks(c.env.DB, project, chunks, Date.now(), rejectedCount);
+  const repeatedInRequest = validated.results.filter((r) => r.status === "duplicate").length;
+  const { inserted, storedBatchIds } = await storeChunks(
+    c.env.DB,
+    project,
+    chunks,
+    Date.now(),
+    { rejected: rejectedCount, repeatedInRequest },
+    [observeStageDuration(c.env.DB, "ingest", (Date.now() - started) / 1000)],
+  );
   const results: EventResult[] = validated.results.map((r) =>
     r.status === "accepted" && !inserted.has(r.id) ? { ...r, status: "duplicate" } : r,
   );
 
   if (storedBatchIds.length > 0) {
-    const messages = storedBatchIds.map((batch_id) => ({ body: { kind: "ingest_batch", batch_id, project } satisfies TelemetryMessage }));
+    const messages = storedBatchIds.map((batch_id) => ({ body: { kind: "ingest_batch", batch_id, project, request_id: c.get("requestId") } satisfies TelemetryMessage }));
     try {
       await c.env.TELEMETRY_QUEUE.sendBatch(messages);
     } catch (err) {
-      console.warn("enqueue failed; the relay cron will re-enqueue", storedBatchIds.length, "chunks", err);
+      log("warn", "enqueue failed; the relay cron will re-enqueue", { request_id: c.get("requestId"), chunks: storedBatchIds.length, error: err });
     }
   }
 

@@ -1,0 +1,102 @@
+import { readConfig } from "../config";
+import { labelValue, type MetricFamily, type Sample } from "../domain/prometheus";
+import type { Env } from "../env";
+import { DURATION_BUCKETS, readHistograms } from "./histograms";
+import { listJobRuns } from "./job-runs";
+import { currentPressure } from "./pressure";
+
+interface CounterSpec {
+  help: string;
+  /** Label sets shown at 0 before their first event, so every series exists from the start. */
+  zero?: string[];
+}
+
+/** Counters kept in D1 (name without the `learning_` prefix). */
+const COUNTERS: Record<string, CounterSpec> = {
+  events_received_total: { help: "Events accepted and committed by ingest." },
+  events_processed_total: { help: "Accepted events a consumer finished (scored and marked processed)." },
+  events_rejected_total: { help: "Events rejected by ingest, by reason.", zero: ['reason="invalid"'] },
+  duplicates_total: { help: "Events not stored again because their id was already stored." },
+  patterns_extracted_total: { help: "Patterns extracted, by extractor.", zero: ['extractor="heuristic"', 'extractor="llm"'] },
+  errors_total: { help: "Errors by pipeline stage and error type.", zero: ['stage="process",type="other"'] },
+  redactions_total: { help: "Secrets scrubbed from text before storage, by kind.", zero: ['kind="bearer_token"'] },
+  events_scored_total: { help: "Scores written, by reason (ingest, feedback, profile_version)." },
+  feedback_received_total: { help: "Feedback records stored." },
+  relayed_batches_total: { help: "Ingest chunks the relay re-enqueued." },
+  vector_queries_total: { help: "Batched vector-store search calls, by store." },
+  dead_letters_total: { help: "Messages parked as dead letters, by queue." },
+  dead_letters_replayed_total: { help: "Dead letters replayed." },
+  dead_letters_purged_total: { help: "Dead letters purged." },
+  backpressure_rejections_total: { help: "Ingest requests refused with 429 because processing was behind." },
+};
+
+const BREAKER_STATE_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
+
+async function optionalRows<T>(db: D1Database, sql: string): Promise<T[]> {
+  try {
+    return (await db.prepare(sql).all<T>()).results;
+  } catch {
+    return [];
+  }
+}
+
+/** Everything /metrics exposes, read from D1 at scrape time. */
+export async function collectMetrics(env: Env, now: number): Promise<MetricFamily[]> {
+  const config = readConfig(env);
+  const [counterRows, histogramRows, jobs, pressure, breakers, datasets] = await Promise.all([
+    env.DB.prepare("SELECT name, labels, value FROM counters").all<{ name: string; labels: string; value: number }>(),
+    readHistograms(env.DB),
+    listJobRuns(env.DB),
+    currentPressure(
+      env.DB,
+      { maxBacklogEvents: config.BACKPRESSURE_MAX_BACKLOG_EVENTS, maxLagSeconds: config.BACKPRESSURE_MAX_LAG_SECONDS },
+      now,
+      0,
+    ),
+    optionalRows<{ dependency: string; state: string }>(env.DB, "SELECT dependency, state FROM breakers"),
+    optionalRows<{ examples: number; bytes: number }>(
+      env.DB,
+      "SELECT coalesce(sum(example_count), 0) AS examples, coalesce(sum(size_bytes), 0) AS bytes FROM dataset_current_sizes",
+    ),
+  ]);
+
+  const families: MetricFamily[] = [];
+  for (const [name, spec] of Object.entries(COUNTERS)) {
+    const samples: Sample[] = counterRows.results.filter((r) => r.name === name).map((r) => ({ labels: r.labels, value: r.value }));
+    for (const labels of spec.zero ?? (samples.length === 0 ? [""] : [])) {
+      if (!samples.some((s) => s.labels === labels)) samples.push({ labels, value: 0 });
+    }
+    families.push({ name: `learning_${name}`, help: spec.help, type: "counter", samples });
+  }
+
+  const gauge = (name: string, help: string, samples: Sample[]) => families.push({ name: `learning_${name}`, help, type: "gauge", samples });
+  gauge("lag_seconds", "Age of the oldest accepted event not yet processed (0 when none).", [{ labels: "", value: pressure.lagSeconds }]);
+  gauge("queue_backlog", "Accepted events not yet processed.", [{ labels: "", value: pressure.backlogEvents }]);
+  gauge("backpressure_max_backlog_events", "Backlog budget: past it ingest answers 429.", [{ labels: "", value: pressure.budget.maxBacklogEvents }]);
+  gauge("backpressure_max_lag_seconds", "Lag budget: past it ingest answers 429.", [{ labels: "", value: pressure.budget.maxLagSeconds }]);
+  gauge("backpressure_active", "1 while ingest refuses new events because processing is behind.", [{ labels: "", value: pressure.overBudget ? 1 : 0 }]);
+  gauge("dataset_examples", "Examples in the current version of all datasets.", [{ labels: "", value: datasets[0]?.examples ?? 0 }]);
+  gauge("dataset_size_bytes", "Bytes of the current version of all datasets.", [{ labels: "", value: datasets[0]?.bytes ?? 0 }]);
+  gauge(
+    "breaker_state",
+    "Circuit breaker state by dependency: 0 closed, 1 half-open, 2 open.",
+    breakers.map((b) => ({ labels: `dependency="${labelValue(b.dependency)}"`, value: BREAKER_STATE_VALUE[b.state] ?? 0 })),
+  );
+  gauge(
+    "cron_last_success_timestamp_seconds",
+    "Unix time of each job's last successful run.",
+    jobs.filter((j) => j.last_success_at !== null).map((j) => ({ labels: `job="${labelValue(j.name)}"`, value: j.last_success_at! / 1000 })),
+  );
+
+  const stageSamples: Sample[] = [];
+  const stages = [...new Set(histogramRows.filter((r) => r.name === "stage_duration_seconds").map((r) => r.labels))].sort();
+  for (const labels of stages) {
+    const rows = new Map(histogramRows.filter((r) => r.name === "stage_duration_seconds" && r.labels === labels).map((r) => [r.bucket, r.value]));
+    for (const le of [...DURATION_BUCKETS.map(String), "+Inf"]) {
+      stageSamples.push({ suffix: "_bucket", labels: `${labels},le="${le}"`, value: rows.get(le) ?? 0 });
+    }
+    stageSamples.push({ suffix: "_sum", labels, value: rows.get("sum") ?? 0 }, { suffix: "_count", labels, value: rows.get("count") ?? 0 });
+  }
+  families.push({ name: "learning_stage_duration_seconds", help: "Duration of pipeline stages.", type: "histogram", samples: stageSamples });
+  return families;
+}

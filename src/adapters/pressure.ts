@@ -1,0 +1,36 @@
+import { pendingSummary } from "./batch-store";
+
+export interface Pressure {
+  backlogEvents: number;
+  backlogBatches: number;
+  lagSeconds: number;
+  overBudget: boolean;
+  budget: { maxBacklogEvents: number; maxLagSeconds: number };
+}
+
+let cached: { at: number; pressure: Pressure } | undefined;
+
+/**
+ * How far processing is behind: accepted events not yet processed, and the age
+ * of the oldest. Ingest consults this on every request, so the answer is kept
+ * for `cacheMs` in isolate memory: a cache of a D1 fact, not state.
+ */
+export async function currentPressure(
+  db: D1Database,
+  budget: { maxBacklogEvents: number; maxLagSeconds: number },
+  now: number,
+  cacheMs: number,
+): Promise<Pressure> {
+  if (cached && now - cached.at < cacheMs) return cached.pressure;
+  const pending = await pendingSummary(db);
+  const lagSeconds = pending.oldestCreatedAt === null ? 0 : Math.max(0, (now - pending.oldestCreatedAt) / 1000);
+  const pressure: Pressure = {
+    backlogEvents: pending.events,
+    backlogBatches: pending.batches,
+    lagSeconds,
+    overBudget: pending.events > budget.maxBacklogEvents || lagSeconds > budget.maxLagSeconds,
+    budget,
+  };
+  cached = { at: now, pressure };
+  return pressure;
+}

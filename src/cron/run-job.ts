@@ -1,0 +1,30 @@
+import { incrementCounter } from "../adapters/counters";
+import { observeStageDuration } from "../adapters/histograms";
+import { recordJobFailureStatement, recordJobStart, recordJobSuccessStatement } from "../adapters/job-runs";
+import { errorType, log } from "../adapters/log";
+import type { Env } from "../env";
+import { JOBS, type JobName } from "./jobs";
+
+/**
+ * Runs a job by name and records the run in D1 (last start, last success,
+ * failures, duration): what /readyz, /metrics and the alerts read. Cron and
+ * the admin "run now" route both come through here.
+ */
+export async function runJob(env: Env, name: JobName, params: Record<string, unknown> = {}, requestId?: string): Promise<unknown> {
+  const started = Date.now();
+  await recordJobStart(env.DB, name, started);
+  try {
+    const result = await JOBS[name](env, params);
+    const now = Date.now();
+    await env.DB.batch([recordJobSuccessStatement(env.DB, name, now, result), observeStageDuration(env.DB, "job", (now - started) / 1000)]);
+    log("info", "job done", { job: name, duration_ms: now - started, result, request_id: requestId });
+    return result;
+  } catch (err) {
+    log("error", "job failed", { job: name, error: err, request_id: requestId });
+    await env.DB.batch([
+      recordJobFailureStatement(env.DB, name, err instanceof Error ? err.message : String(err)),
+      incrementCounter(env.DB, "errors_total", 1, `stage="${name}",type="${errorType(err)}"`),
+    ]);
+    throw err;
+  }
+}
