@@ -27,6 +27,8 @@ export default defineConfig(async () => {
                 queueConsumers: {
                   "gleaner-telemetry": { maxBatchTimeout: 0.05 },
                   "gleaner-telemetry-dlq": { maxBatchTimeout: 0.05 },
+                  "gleaner-extract": { maxBatchTimeout: 0.05 },
+                  "gleaner-extract-dlq": { maxBatchTimeout: 0.05 },
                 },
               },
             }),

@@ -6,6 +6,7 @@ import { eventsRoutes } from "./routes/events";
 import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
+import { patternRoutes } from "./routes/patterns";
 import { requestContext } from "./routes/request-context";
 import { uiRoutes } from "./routes/ui";
 
@@ -16,6 +17,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", uiRoutes)
   .route("/v1/events", eventsRoutes)
   .route("/v1/feedback", feedbackRoutes)
+  .route("/v1/patterns", patternRoutes)
   .route("/v1/admin", adminRoutes)
   .onError(renderError)
   .notFound(renderNotFound);

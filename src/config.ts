@@ -36,6 +36,14 @@ export const DEFAULTS = {
   BACKPRESSURE_RETRY_AFTER_SECONDS: 30,
   /** How long ingest reuses one backlog reading. */
   BACKPRESSURE_CACHE_MS: 2000,
+  /** Every outbound call (LLM, embeddings, Qdrant) is abandoned after this long. */
+  OUTBOUND_TIMEOUT_MS: 10_000,
+  /** Consecutive failures that open a dependency's circuit breaker. */
+  BREAKER_FAILURES: 5,
+  /** Seconds an open breaker waits before one half-open probe. */
+  BREAKER_HALF_OPEN_SECONDS: 30,
+  /** Patterns one `patterns` cron run re-extracts or re-embeds per page. */
+  PATTERNS_PAGE_SIZE: 50,
   /** /readyz reports degraded past 80 % of this D1 size and failing past it. */
   DB_SIZE_CAP_BYTES: 2 * 1024 ** 3,
 } as const;
@@ -75,6 +83,10 @@ const configSchema = z.object({
   BACKPRESSURE_RETRY_AFTER_SECONDS: positiveInt(DEFAULTS.BACKPRESSURE_RETRY_AFTER_SECONDS),
   BACKPRESSURE_CACHE_MS: nonNegative(DEFAULTS.BACKPRESSURE_CACHE_MS),
   DB_SIZE_CAP_BYTES: positiveInt(DEFAULTS.DB_SIZE_CAP_BYTES),
+  OUTBOUND_TIMEOUT_MS: positiveInt(DEFAULTS.OUTBOUND_TIMEOUT_MS),
+  BREAKER_FAILURES: positiveInt(DEFAULTS.BREAKER_FAILURES),
+  BREAKER_HALF_OPEN_SECONDS: nonNegative(DEFAULTS.BREAKER_HALF_OPEN_SECONDS),
+  PATTERNS_PAGE_SIZE: positiveInt(DEFAULTS.PATTERNS_PAGE_SIZE),
 });
 
 export type Config = z.infer<typeof configSchema>;

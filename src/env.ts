@@ -1,9 +1,10 @@
-import type { TelemetryMessage } from "./domain/queue-messages";
+import type { ExtractMessage, TelemetryMessage } from "./domain/queue-messages";
 
 /** Bindings declared in wrangler.toml, plus secrets from .dev.vars / wrangler secret. */
 export interface Env {
   DB: D1Database;
   TELEMETRY_QUEUE: Queue<TelemetryMessage>;
+  EXTRACT_QUEUE: Queue<ExtractMessage>;
   /** Secret: the admin token. Unset means admin routes answer 503. */
   GLEANER_ADMIN_TOKEN?: string;
   MAX_BODY_BYTES?: string;
@@ -22,12 +23,24 @@ export interface Env {
   BACKPRESSURE_RETRY_AFTER_SECONDS?: string;
   BACKPRESSURE_CACHE_MS?: string;
   DB_SIZE_CAP_BYTES?: string;
+  OUTBOUND_TIMEOUT_MS?: string;
+  BREAKER_FAILURES?: string;
+  BREAKER_HALF_OPEN_SECONDS?: string;
+  PATTERNS_PAGE_SIZE?: string;
   /** Optional OpenAI-compatible embeddings server (base URL); unset = built-in hashing embedder. */
   EMBEDDINGS_URL?: string;
+  /** Embeddings model name sent to EMBEDDINGS_URL, and its vector dimension (names the collection). */
+  EMBEDDINGS_MODEL?: string;
+  EMBEDDINGS_DIMENSION?: string;
+  /** Secret, optional: bearer key for EMBEDDINGS_URL and LLM_URL. */
+  AI_API_KEY?: string;
   /** Optional OpenAI-compatible chat-completions server (base URL); unset = heuristic extractor. */
   LLM_URL?: string;
+  LLM_MODEL?: string;
   /** Optional Qdrant (base URL); unset = the embedded vector store in D1. */
   QDRANT_URL?: string;
+  /** Secret, optional: Qdrant API key. */
+  QDRANT_API_KEY?: string;
   /** Secret, optional: when set, /metrics requires `Authorization: Bearer <it>`. */
   METRICS_TOKEN?: string;
 }

@@ -12,7 +12,9 @@ export type CounterName =
   | "errors_total"
   | "backpressure_rejections_total"
   | "dead_letters_replayed_total"
-  | "dead_letters_purged_total";
+  | "dead_letters_purged_total"
+  | "patterns_extracted_total"
+  | "redactions_total";
 
 /** A statement adding `by` to a counter; put it in the same batch as the change it counts. */
 export function incrementCounter(db: D1Database, name: CounterName, by: number, labels = ""): D1PreparedStatement {

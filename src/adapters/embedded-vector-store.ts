@@ -41,12 +41,18 @@ export class EmbeddedVectorStore implements VectorStore {
       let scanned = 0;
       while (scanned < this.window) {
         const { results: rows } = await this.db
-          .prepare("SELECT seq, point_id, vector FROM vectors WHERE collection = ?1 AND project = ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4")
+          .prepare(
+            "SELECT seq, point_id, vector, payload FROM vectors WHERE collection = ?1 AND project = ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
+          )
           .bind(this.collection, project, before, Math.min(SCAN_PAGE, this.window - scanned))
-          .all<{ seq: number; point_id: string; vector: string }>();
+          .all<{ seq: number; point_id: string; vector: string; payload: string }>();
         for (const row of rows) {
           const v = vectorFromBase64(row.vector);
-          indexes.forEach((qi, j) => tops[j]!.offer(row.point_id, dot(queries[qi]!.vector, v)));
+          const payload = indexes.some((qi) => queries[qi]!.filter) ? (JSON.parse(row.payload) as Record<string, unknown>) : undefined;
+          indexes.forEach((qi, j) => {
+            if (payload && !matchesFilter(payload, queries[qi]!.filter)) return;
+            tops[j]!.offer(row.point_id, dot(queries[qi]!.vector, v));
+          });
         }
         scanned += rows.length;
         if (rows.length < SCAN_PAGE) break;
@@ -59,4 +65,13 @@ export class EmbeddedVectorStore implements VectorStore {
     }
     return results;
   }
+}
+
+/** The payload filters both stores support: exact source, any of the tags, value at least. */
+function matchesFilter(payload: Record<string, unknown>, filter: VectorQuery["filter"]): boolean {
+  if (!filter) return true;
+  if (filter.source !== undefined && payload.source !== filter.source) return false;
+  if (filter.tags?.length && !(Array.isArray(payload.tags) && filter.tags.some((t) => (payload.tags as unknown[]).includes(t)))) return false;
+  if (filter.minValue !== undefined && !(typeof payload.value === "number" && payload.value >= filter.minValue)) return false;
+  return true;
 }

@@ -12,6 +12,8 @@ export interface VectorQuery {
   limit: number;
   /** Point ids never to return (the query's own point). */
   excludeIds?: readonly string[];
+  /** Payload filters: exact source, any of the tags, value at least. */
+  filter?: { source?: string; tags?: readonly string[]; minValue?: number };
 }
 
 export interface VectorHit {

@@ -6,6 +6,7 @@ import { runJob } from "./run-job";
 export const SCHEDULES: Record<string, JobName> = {
   "* * * * *": "relay",
   "*/5 * * * *": "scoring",
+  "*/2 * * * *": "patterns",
 };
 
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { relayInbox } from "./relay";
+import { maintainPatterns } from "./patterns";
 import { rescoreEvents } from "./rescore";
 
 /**
@@ -10,6 +11,7 @@ export const JOBS = {
   relay: (env: Env, params: Record<string, unknown>) =>
     relayInbox(env, { olderThanSeconds: typeof params.older_than_seconds === "number" ? params.older_than_seconds : undefined }),
   scoring: (env: Env) => rescoreEvents(env),
+  patterns: (env: Env, params: Record<string, unknown>) => maintainPatterns(env, params),
 } satisfies Record<string, (env: Env, params: Record<string, unknown>) => Promise<unknown>>;
 
 export type JobName = keyof typeof JOBS;

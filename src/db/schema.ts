@@ -213,3 +213,81 @@ export const auditLog = sqliteTable("audit_log", {
   subject: text("subject").notNull(),
   reason: text("reason"),
 });
+
+/** Circuit breaker state per outside dependency (cockatiel's serialised state); isolates do not keep it. */
+export const breakers = sqliteTable("breakers", {
+  dependency: text("dependency").primaryKey(),
+  state: text("state", { enum: ["closed", "open", "half_open"] }).notNull(),
+  serialized: text("serialized").notNull(),
+  openedAt: integer("opened_at"),
+  lastFailure: text("last_failure"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * The extraction outbox: a high-value event waiting to become a pattern.
+ * Written with its score; the extract consumer finishes it, the relay re-sends it.
+ */
+export const extractions = sqliteTable(
+  "extractions",
+  {
+    project: text("project").notNull(),
+    eventId: text("event_id").notNull(),
+    status: text("status", { enum: ["pending", "done"] }).notNull().default("pending"),
+    patternId: text("pattern_id"),
+    enqueuedAt: integer("enqueued_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.eventId] }), index("extractions_pending").on(t.enqueuedAt).where(sql`status = 'pending'`)],
+);
+
+/** Reusable patterns distilled from high-value interactions. The id derives from the source content. */
+export const patterns = sqliteTable(
+  "patterns",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    project: text("project").notNull(),
+    patternId: text("pattern_id").notNull(),
+    schemaVersion: integer("schema_version").notNull(),
+    pattern: text("pattern").notNull(),
+    extractor: text("extractor").notNull(),
+    needsReextract: integer("needs_reextract").notNull().default(0),
+    value: real("value"),
+    source: text("source").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("patterns_id").on(t.project, t.patternId), index("patterns_reextract").on(t.needsReextract)],
+);
+
+/**
+ * Vector collections by content kind. Exactly one is `active` per kind (reads
+ * go there); a model change adds a `filling` one that the re-embed job fills
+ * before it becomes active and the old one `retired` (never written again).
+ */
+export const vectorCollections = sqliteTable(
+  "vector_collections",
+  {
+    name: text("name").primaryKey(),
+    kind: text("kind").notNull(),
+    model: text("model").notNull(),
+    dimension: integer("dimension").notNull(),
+    status: text("status", { enum: ["active", "filling", "retired"] }).notNull(),
+    cursor: integer("cursor").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("vector_collections_kind").on(t.kind, t.status)],
+);
+
+/** Which events a pattern was distilled from (its provenance). */
+export const patternSources = sqliteTable(
+  "pattern_sources",
+  {
+    project: text("project").notNull(),
+    patternId: text("pattern_id").notNull(),
+    eventId: text("event_id").notNull(),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.patternId, t.eventId] })],
+);

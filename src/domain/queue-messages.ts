@@ -13,3 +13,13 @@ export const telemetryMessageSchema = z.object({
 });
 
 export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>;
+
+/** An extract queue message: high-value events of one project to distil into patterns. */
+export const extractMessageSchema = z.object({
+  kind: z.literal("extract"),
+  project: z.string().min(1),
+  event_ids: z.array(z.string().min(1)).min(1).max(100),
+  request_id: z.string().max(128).optional(),
+});
+
+export type ExtractMessage = z.infer<typeof extractMessageSchema>;

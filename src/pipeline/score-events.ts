@@ -1,6 +1,7 @@
 import type { EventRecord } from "../adapters/event-store";
 import type { Embedder } from "../adapters/embedder";
 import { incrementCounter } from "../adapters/counters";
+import { requestExtractionsStatement } from "../adapters/pattern-store";
 import { loadFeedbackFor, latestScores, type ScoreToWrite, type ScoringConfig, writeScoresStatement } from "../adapters/scoring-store";
 import type { VectorStore } from "../adapters/vector-store";
 import { sha256Hex } from "../domain/api-keys";
@@ -35,7 +36,8 @@ export const interactionPointId = (project: string, eventId: string) => `${proje
  * Scores the events of one project. Similarity needs at most ONE vector
  * search call for the whole batch (none when every text is cached or already
  * known from an earlier score). Returns the statements to commit together with
- * whatever marks the work done, so scores and progress land atomically.
+ * whatever marks the work done, so scores, progress and the extraction outbox
+ * rows of high-value events land atomically.
  */
 export async function scoreEvents(
   deps: ScoringDeps,
@@ -85,8 +87,14 @@ export async function scoreEvents(
       reason,
     };
   });
+  const highValue = scores.filter((s) => s.highValue).map((s) => s.eventId);
   return {
-    statements: [writeScoresStatement(deps.db, scores, now), incrementCounter(deps.db, "events_scored_total", scores.length, `reason="${reason}"`), ...similarity.statements],
+    statements: [
+      writeScoresStatement(deps.db, scores, now),
+      incrementCounter(deps.db, "events_scored_total", scores.length, `reason="${reason}"`),
+      ...similarity.statements,
+      ...(highValue.length ? [requestExtractionsStatement(deps.db, project, highValue, now)] : []),
+    ],
     scores,
   };
 }

@@ -41,12 +41,14 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
       for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
       deps ??= await createScoringDeps(env);
       const now = Date.now();
-      const { statements } = await scoreEvents(deps, parsed.data.project, records, "ingest", now);
+      const { statements, scores } = await scoreEvents(deps, parsed.data.project, records, "ingest", now);
+      const highValue = scores.filter((sc) => sc.highValue).map((sc) => sc.eventId);
       await markChunkProcessed(env.DB, parsed.data.batch_id, now, [
         ...statements,
         observeStageDuration(env.DB, "process", (Date.now() - started) / 1000),
       ]);
-      log("info", "chunk processed", { request_id: parsed.data.request_id, batch_id: parsed.data.batch_id, events: records.length });
+      log("info", "chunk processed", { request_id: parsed.data.request_id, batch_id: parsed.data.batch_id, events: records.length, high_value: highValue.length });
+      await sendForExtraction(env, parsed.data.project, highValue, parsed.data.request_id);
       done = true;
     } catch (err) {
       log("error", "telemetry chunk failed; retrying", {
@@ -61,5 +63,19 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     }
     if (done) message.ack();
     else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
+
+/** Asks the extract queue for patterns; the extraction rows are already committed, so a failed send only delays them (the relay re-sends). */
+async function sendForExtraction(env: Env, project: string, eventIds: string[], requestId: string | undefined): Promise<void> {
+  const messages = [];
+  for (let i = 0; i < eventIds.length; i += 100) {
+    messages.push({ body: { kind: "extract" as const, project, event_ids: eventIds.slice(i, i + 100), ...(requestId ? { request_id: requestId } : {}) } });
+  }
+  if (messages.length === 0) return;
+  try {
+    await env.EXTRACT_QUEUE.sendBatch(messages);
+  } catch (err) {
+    log("warn", "extract enqueue failed; the relay will re-send", { request_id: requestId, error: err });
   }
 }

@@ -1,0 +1,80 @@
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, TaskCancelledError, timeout, TimeoutStrategy, wrap } from "cockatiel";
+
+export interface BreakerOptions {
+  /** Each call is abandoned after this long (and counts as a failure). */
+  timeoutMs: number;
+  /** Consecutive failures that open the circuit. */
+  failuresToOpen: number;
+  /** How long an open circuit waits before one half-open probe call. */
+  halfOpenAfterMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = { timeoutMs: 10_000, failuresToOpen: 5, halfOpenAfterMs: 30_000 };
+
+/** Thrown instead of calling a dependency whose circuit is open: the work must wait, not be dropped. */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: string,
+    reason: string,
+  ) {
+    super(`${dependency} unavailable: ${reason}`);
+    this.name = "DependencyUnavailableError";
+  }
+}
+
+const STATE_NAME: Record<CircuitState, "closed" | "open" | "half_open"> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "half_open",
+  [CircuitState.Isolated]: "open",
+};
+
+/**
+ * Calls `fn` with a timeout behind a circuit breaker (cockatiel) whose state
+ * is loaded from and saved to D1 around the call: isolates are short-lived,
+ * so in-memory breaker state would reset on every invocation.
+ */
+export async function callWithBreaker<T>(
+  db: D1Database,
+  dependency: string,
+  options: BreakerOptions,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const row = await db.prepare("SELECT serialized FROM breakers WHERE dependency = ?1").bind(dependency).first<{ serialized: string }>();
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: options.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(options.failuresToOpen),
+    ...(row ? { initialState: JSON.parse(row.serialized) as unknown } : {}),
+  });
+  const policy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+  const before = row?.serialized;
+  let failure: unknown;
+  try {
+    return await policy.execute(({ signal }) => fn(signal));
+  } catch (err) {
+    failure = err;
+    if (err instanceof BrokenCircuitError) throw new DependencyUnavailableError(dependency, "circuit open");
+    if (err instanceof TaskCancelledError) throw new DependencyUnavailableError(dependency, `no answer within ${options.timeoutMs} ms`);
+    throw err;
+  } finally {
+    const serialized = JSON.stringify(breaker.toJSON());
+    if (serialized !== before) {
+      const state = STATE_NAME[breaker.state];
+      await db
+        .prepare(
+          `INSERT INTO breakers (dependency, state, serialized, opened_at, last_failure, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+           ON CONFLICT (dependency) DO UPDATE SET state = excluded.state, serialized = excluded.serialized,
+             opened_at = CASE WHEN excluded.state = 'closed' THEN NULL ELSE coalesce(breakers.opened_at, excluded.opened_at) END,
+             last_failure = coalesce(excluded.last_failure, breakers.last_failure), updated_at = excluded.updated_at`,
+        )
+        .bind(dependency, state, serialized, state === "closed" ? null : Date.now(), failure instanceof Error ? failure.message.slice(0, 300) : null, Date.now())
+        .run();
+    }
+  }
+}
+
+/** The saved state of a dependency's circuit (closed when never used). */
+export async function breakerState(db: D1Database, dependency: string): Promise<"closed" | "open" | "half_open"> {
+  const row = await db.prepare("SELECT state FROM breakers WHERE dependency = ?1").bind(dependency).first<{ state: "closed" | "open" | "half_open" }>();
+  return row?.state ?? "closed";
+}

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import type { InteractionFacts } from "../domain/patterns/heuristic-extractor";
+import { extractedPatternSchema, type ExtractedPattern } from "../domain/patterns/pattern";
+import { callWithBreaker, type BreakerOptions } from "./breaker";
+
+const SYSTEM_PROMPT = `You distil one interaction of an AI agent into a reusable pattern.
+Answer with one JSON object and nothing else, with exactly these keys:
+"problem" (the general problem, one sentence), "approach" (what solved it), "steps" (array of short strings),
+"skills" (array of short skill names), "lesson" (the generalised lesson, one or two sentences).`;
+
+const chatResponseSchema = z.object({
+  choices: z.array(z.object({ message: z.object({ content: z.string() }) })).min(1),
+});
+
+/** Pulls the JSON object out of a model answer (models sometimes wrap it in a code fence). */
+function parseJsonObject(content: string): unknown {
+  const start = content.indexOf("{");
+  const end = content.lastIndexOf("}");
+  if (start < 0 || end <= start) throw new Error("LLM answer holds no JSON object");
+  return JSON.parse(content.slice(start, end + 1));
+}
+
+/**
+ * Extracts a pattern with any OpenAI-compatible /v1/chat/completions server
+ * (llama.cpp, Ollama, vLLM), behind the `llm` breaker. Its JSON is validated;
+ * a malformed answer is a failure like a 500.
+ */
+export async function extractWithLlm(
+  db: D1Database,
+  config: { url: string; model: string; apiKey?: string | undefined },
+  breaker: BreakerOptions,
+  facts: InteractionFacts,
+): Promise<ExtractedPattern> {
+  return callWithBreaker(db, "llm", breaker, async (signal) => {
+    const res = await fetch(new URL("/v1/chat/completions", config.url), {
+      method: "POST",
+      signal,
+      redirect: "error",
+      headers: { "Content-Type": "application/json", ...(config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {}) },
+      body: JSON.stringify({
+        model: config.model,
+        temperature: 0,
+        response_format: { type: "json_object" },
+        messages: [
+          { role: "system", content: SYSTEM_PROMPT },
+          {
+            role: "user",
+            content: JSON.stringify({ type: facts.type, query: facts.query, response: facts.response, outcome: facts.outcome, tool_calls: facts.toolCalls }),
+          },
+        ],
+      }),
+    });
+    if (!res.ok) throw new Error(`LLM answered HTTP ${res.status}`);
+    const body = chatResponseSchema.parse(await res.json());
+    return extractedPatternSchema.parse(parseJsonObject(body.choices[0]!.message.content));
+  });
+}
