@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { startFakeAiServer } from "./test/support/fake-ai-server";
 
 /** Values the workerd tests run with; test/workers/helpers.ts reads the admin token from env. */
 const TEST_BINDINGS = {
@@ -9,10 +10,15 @@ const TEST_BINDINGS = {
   MAX_EVENT_BYTES: String(8 * 1024),
   FEEDBACK_SETTLE_SECONDS: "0",
   BACKPRESSURE_CACHE_MS: "0",
+  OUTBOUND_TIMEOUT_MS: "1000",
+  BREAKER_FAILURES: "2",
+  BREAKER_HALF_OPEN_SECONDS: "1",
 };
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  // A local OpenAI-compatible server for the LLM (and, per test, embeddings): workerd tests reach it over HTTP.
+  const fakeAi = await startFakeAiServer();
   return {
     test: {
       projects: [
@@ -22,7 +28,14 @@ export default defineConfig(async () => {
               main: "./src/index.ts",
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations },
+                bindings: {
+                  ...TEST_BINDINGS,
+                  TEST_MIGRATIONS: migrations,
+                  TEST_FAKE_AI_URL: fakeAi.url,
+                  LLM_URL: `${fakeAi.url}/ns/default`,
+                  LLM_MODEL: "fake-model",
+                  ...(process.env.QDRANT_URL ? { TEST_QDRANT_URL: process.env.QDRANT_URL } : {}),
+                },
                 // Deliver queue messages quickly in tests (production waits up to 1 s).
                 queueConsumers: {
                   "gleaner-telemetry": { maxBatchTimeout: 0.05 },
@@ -35,6 +48,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
+            testTimeout: 30_000,
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["./test/workers/apply-migrations.ts"],
           },

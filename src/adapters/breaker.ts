@@ -1,4 +1,4 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, TaskCancelledError, timeout, TimeoutStrategy, wrap } from "cockatiel";
+import type { CircuitState } from "cockatiel";
 
 export interface BreakerOptions {
   /** Each call is abandoned after this long (and counts as a failure). */
@@ -22,12 +22,8 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
-const STATE_NAME: Record<CircuitState, "closed" | "open" | "half_open"> = {
-  [CircuitState.Closed]: "closed",
-  [CircuitState.Open]: "open",
-  [CircuitState.HalfOpen]: "half_open",
-  [CircuitState.Isolated]: "open",
-};
+/** cockatiel's CircuitState values: Closed 0, Open 1, HalfOpen 2, Isolated 3. */
+const STATE_NAME: Record<CircuitState, "closed" | "open" | "half_open"> = { 0: "closed", 1: "open", 2: "half_open", 3: "open" };
 
 /**
  * Calls `fn` with a timeout behind a circuit breaker (cockatiel) whose state
@@ -40,6 +36,9 @@ export async function callWithBreaker<T>(
   options: BreakerOptions,
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  // Loaded lazily: cockatiel creates and aborts an AbortController when its module
+  // is evaluated, which workerd forbids in the global scope of a worker.
+  const { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleAll, TaskCancelledError, timeout, TimeoutStrategy, wrap } = await import("cockatiel");
   const row = await db.prepare("SELECT serialized FROM breakers WHERE dependency = ?1").bind(dependency).first<{ serialized: string }>();
   const breaker = circuitBreaker(handleAll, {
     halfOpenAfter: options.halfOpenAfterMs,
@@ -50,7 +49,9 @@ export async function callWithBreaker<T>(
   const before = row?.serialized;
   let failure: unknown;
   try {
-    return await policy.execute(({ signal }) => fn(signal));
+    // A fresh parent signal per call: cockatiel's module-level default would tie
+    // listeners to an earlier request, which workerd forbids across requests.
+    return await policy.execute(({ signal }) => fn(signal), new AbortController().signal);
   } catch (err) {
     failure = err;
     if (err instanceof BrokenCircuitError) throw new DependencyUnavailableError(dependency, "circuit open");

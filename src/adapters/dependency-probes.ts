@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { joinUrl } from "./join-url";
 
 export type CheckStatus = "ok" | "degraded" | "failing" | "unconfigured";
 
@@ -30,7 +31,7 @@ export async function probeDependencies(env: Env): Promise<Record<string, Check>
       if (!base) return [dep.name, { status: "unconfigured", reason: "not configured; the embedded default is used" }];
       const started = Date.now();
       try {
-        const res = await fetch(new URL(dep.path, base), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), redirect: "manual" });
+        const res = await fetch(joinUrl(base, dep.path), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), redirect: "manual" });
         await res.body?.cancel();
         const ms = Date.now() - started;
         return res.status < 500

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { InteractionFacts } from "../domain/patterns/heuristic-extractor";
 import { extractedPatternSchema, type ExtractedPattern } from "../domain/patterns/pattern";
 import { callWithBreaker, type BreakerOptions } from "./breaker";
+import { joinUrl } from "./join-url";
 
 const SYSTEM_PROMPT = `You distil one interaction of an AI agent into a reusable pattern.
 Answer with one JSON object and nothing else, with exactly these keys:
@@ -32,10 +33,10 @@ export async function extractWithLlm(
   facts: InteractionFacts,
 ): Promise<ExtractedPattern> {
   return callWithBreaker(db, "llm", breaker, async (signal) => {
-    const res = await fetch(new URL("/v1/chat/completions", config.url), {
+    const res = await fetch(joinUrl(config.url, "v1/chat/completions"), {
       method: "POST",
       signal,
-      redirect: "error",
+      redirect: "manual",
       headers: { "Content-Type": "application/json", ...(config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {}) },
       body: JSON.stringify({
         model: config.model,
@@ -50,7 +51,7 @@ export async function extractWithLlm(
         ],
       }),
     });
-    if (!res.ok) throw new Error(`LLM answered HTTP ${res.status}`);
+    if (!res.ok) throw new Error(`LLM answered HTTP ${res.status}`); // redirects included: never followed
     const body = chatResponseSchema.parse(await res.json());
     return extractedPatternSchema.parse(parseJsonObject(body.choices[0]!.message.content));
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { callWithBreaker, type BreakerOptions } from "./breaker";
+import { joinUrl } from "./join-url";
 import type { Embedder } from "./embedder";
 
 const embeddingsResponseSchema = z.object({
@@ -24,14 +25,14 @@ export function openAiEmbedder(
     async embed(texts) {
       if (texts.length === 0) return [];
       const data = await callWithBreaker(db, "embeddings", breaker, async (signal) => {
-        const res = await fetch(new URL("/v1/embeddings", config.url), {
+        const res = await fetch(joinUrl(config.url, "v1/embeddings"), {
           method: "POST",
           signal,
-          redirect: "error",
+          redirect: "manual",
           headers: { "Content-Type": "application/json", ...(config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {}) },
           body: JSON.stringify({ model: config.model, input: texts }),
         });
-        if (!res.ok) throw new Error(`embeddings server answered HTTP ${res.status}`);
+        if (!res.ok) throw new Error(`embeddings server answered HTTP ${res.status}`); // redirects included: never followed
         return embeddingsResponseSchema.parse(await res.json()).data;
       });
       if (data.length !== texts.length) throw new Error(`embeddings server returned ${data.length} vectors for ${texts.length} texts`);

@@ -1,0 +1,76 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+/**
+ * A small local server speaking the OpenAI API (/v1/models, /v1/chat/completions,
+ * /v1/embeddings) for tests, with its failure modes. Each namespace
+ * (`/ns/<name>/...`) has its own mode, set with POST /ns/<name>/__mode {"mode": ...}:
+ * ok, down (500), slow (never answers in time), malformed (invalid JSON content).
+ */
+export type FakeMode = "ok" | "down" | "slow" | "malformed";
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  return body;
+}
+
+function hashVector(text: string, dimension: number): number[] {
+  const v = new Array<number>(dimension).fill(0);
+  for (const word of text.toLowerCase().split(/\W+/).filter(Boolean)) {
+    let h = 7;
+    for (const ch of word) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    v[h % dimension]! += 1;
+  }
+  return v;
+}
+
+export async function startFakeAiServer(): Promise<{ url: string; server: Server }> {
+  const modes = new Map<string, FakeMode>();
+  const calls = new Map<string, number>();
+  const server = createServer(async (req, res) => {
+    const m = /^\/ns\/([a-z0-9-]+)(\/.*)$/.exec(req.url ?? "");
+    const ns = m?.[1] ?? "default";
+    const path = m?.[2] ?? req.url ?? "/";
+    const body = await readBody(req);
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (path === "/__mode" && req.method === "POST") {
+      modes.set(ns, (JSON.parse(body) as { mode: FakeMode }).mode);
+      return json(200, { ns, mode: modes.get(ns) });
+    }
+    if (path === "/__calls") return json(200, { calls: calls.get(ns) ?? 0 });
+    calls.set(ns, (calls.get(ns) ?? 0) + 1);
+    const mode = modes.get(ns) ?? "ok";
+    if (mode === "down") return json(500, { error: { message: "model crashed", type: "server_error" } });
+    if (mode === "slow") return void setTimeout(() => json(200, {}), 5000);
+    if (path === "/v1/models") return json(200, { object: "list", data: [{ id: "fake-model", object: "model" }] });
+    if (path === "/v1/embeddings" && req.method === "POST") {
+      const { input, model } = JSON.parse(body) as { input: string[]; model: string };
+      const dimension = Number(/-(\d+)$/.exec(model)?.[1] ?? 16);
+      return json(200, { object: "list", model, data: input.map((t, index) => ({ object: "embedding", index, embedding: hashVector(t, dimension) })) });
+    }
+    if (path === "/v1/chat/completions" && req.method === "POST") {
+      const request = JSON.parse(body) as { messages: { role: string; content: string }[] };
+      const facts = JSON.parse(request.messages.at(-1)!.content) as { query?: string; response?: string };
+      const content =
+        mode === "malformed"
+          ? "Sure! Here is the pattern: {problem: oops"
+          : JSON.stringify({
+              problem: `LLM: ${facts.query ?? "unknown problem"}`,
+              approach: facts.response ?? "unknown",
+              steps: ["understand", "apply"],
+              skills: ["llm-extracted"],
+              lesson: `Generalised: ${facts.query ?? ""}`,
+            });
+      return json(200, { id: "chatcmpl-1", object: "chat.completion", model: "fake-model", choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }] });
+    }
+    json(404, { error: { message: `no route ${path}` } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (typeof address !== "object" || !address) throw new Error("fake AI server has no address");
+  server.unref();
+  return { url: `http://127.0.0.1:${address.port}`, server };
+}
