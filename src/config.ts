@@ -44,6 +44,10 @@ export const DEFAULTS = {
   BREAKER_HALF_OPEN_SECONDS: 30,
   /** Patterns one `patterns` cron run re-extracts or re-embeds per page. */
   PATTERNS_PAGE_SIZE: 50,
+  /** Also scrub e-mail addresses from stored text ("true"/"false"). */
+  REDACT_EMAILS: false,
+  /** Comma-separated redaction kinds to turn off (e.g. "password"); empty keeps every rule. */
+  REDACTION_DISABLED: "",
   /** /readyz reports degraded past 80 % of this D1 size and failing past it. */
   DB_SIZE_CAP_BYTES: 2 * 1024 ** 3,
 } as const;
@@ -87,6 +91,14 @@ const configSchema = z.object({
   BREAKER_FAILURES: positiveInt(DEFAULTS.BREAKER_FAILURES),
   BREAKER_HALF_OPEN_SECONDS: nonNegative(DEFAULTS.BREAKER_HALF_OPEN_SECONDS),
   PATTERNS_PAGE_SIZE: positiveInt(DEFAULTS.PATTERNS_PAGE_SIZE),
+  REDACT_EMAILS: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => (v === undefined ? DEFAULTS.REDACT_EMAILS : v === "true")),
+  REDACTION_DISABLED: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? DEFAULTS.REDACTION_DISABLED).split(",").map((k) => k.trim()).filter(Boolean)),
 });
 
 export type Config = z.infer<typeof configSchema>;

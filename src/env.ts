@@ -27,6 +27,8 @@ export interface Env {
   BREAKER_FAILURES?: string;
   BREAKER_HALF_OPEN_SECONDS?: string;
   PATTERNS_PAGE_SIZE?: string;
+  REDACT_EMAILS?: string;
+  REDACTION_DISABLED?: string;
   /** Optional OpenAI-compatible embeddings server (base URL); unset = built-in hashing embedder. */
   EMBEDDINGS_URL?: string;
   /** Embeddings model name sent to EMBEDDINGS_URL, and its vector dimension (names the collection). */

@@ -1,5 +1,6 @@
 import { eventV1Schema, toFieldErrors, type FieldError } from "./event-schema";
 import { isLegacyEnvelope, upcastLegacyEnvelope } from "./legacy";
+import { redactValue, type RedactionRule } from "./redaction";
 import { parseClientTimestamp } from "./timestamps";
 import { utf8ByteLength } from "./utf8";
 
@@ -20,6 +21,8 @@ export interface ValidEvent {
 export interface IngestLimits {
   maxEventsPerRequest: number;
   maxEventBytes: number;
+  /** Secret-scrubbing rules applied to every text field before anything is stored. */
+  redaction: readonly RedactionRule[];
 }
 
 /** Why a whole request could not be read; rendered as one error. */
@@ -81,7 +84,7 @@ export function splitBody(body: string, contentType: string): RawItem[] | BodyPr
 export function validateItems(
   items: RawItem[],
   limits: IngestLimits,
-): { results: EventResult[]; valid: ValidEvent[] } | BodyProblem {
+): { results: EventResult[]; valid: ValidEvent[]; redactions: Map<string, number> } | BodyProblem {
   if (items.length > limits.maxEventsPerRequest) {
     return {
       status: 413,
@@ -92,6 +95,7 @@ export function validateItems(
   const results: EventResult[] = [];
   const valid: ValidEvent[] = [];
   const seen = new Set<string>();
+  const redactions = new Map<string, number>();
   items.forEach((item, index) => {
     if ("parseError" in item) {
       results.push({ index, status: "rejected", errors: [{ path: "", message: item.parseError }] });
@@ -137,9 +141,13 @@ export function validateItems(
     }
     seen.add(event.id);
     results.push({ index, id: event.id, status: "accepted" });
-    valid.push({ index, id: event.id, json, bytes, clientTimeMs: parseClientTimestamp(event.timestamp) as number });
+    // Identity fields stay as sent (they are the idempotency key); every other string is scrubbed.
+    const { id, timestamp, ...rest } = event;
+    const scrubbed = redactValue(rest, limits.redaction, redactions);
+    const stored = scrubbed === rest ? json : JSON.stringify({ id, timestamp, ...scrubbed });
+    valid.push({ index, id, json: stored, bytes: utf8ByteLength(stored), clientTimeMs: parseClientTimestamp(timestamp) as number });
   });
-  return { results, valid };
+  return { results, valid, redactions };
 }
 
 /** Groups valid events into chunks bounded by count and bytes, in request order. */

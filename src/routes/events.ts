@@ -7,6 +7,7 @@ import { log } from "../adapters/log";
 import { randomId } from "../adapters/random-ids";
 import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, readConfig } from "../config";
 import { chunkEvents, splitBody, validateItems, type EventResult } from "../domain/ingest-batch";
+import { redactionRules } from "../domain/redaction";
 import type { TelemetryMessage } from "../domain/queue-messages";
 import type { Env } from "../env";
 import { requireProjectKey, type ProjectVars } from "./auth";
@@ -49,6 +50,7 @@ eventsRoutes.post("/", async (c) => {
   const validated = validateItems(items, {
     maxEventsPerRequest: config.MAX_EVENTS_PER_REQUEST,
     maxEventBytes: config.MAX_EVENT_BYTES,
+    redaction: redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED }),
   });
   if ("status" in validated) throw new ApiError(validated.status, validated.code, validated.message);
 
@@ -65,7 +67,10 @@ eventsRoutes.post("/", async (c) => {
     chunks,
     Date.now(),
     { rejected: rejectedCount, repeatedInRequest },
-    [observeStageDuration(c.env.DB, "ingest", (Date.now() - started) / 1000)],
+    [
+      observeStageDuration(c.env.DB, "ingest", (Date.now() - started) / 1000),
+      ...[...validated.redactions].map(([kind, n]) => incrementCounter(c.env.DB, "redactions_total", n, `kind="${kind}"`)),
+    ],
   );
   const results: EventResult[] = validated.results.map((r) =>
     r.status === "accepted" && !inserted.has(r.id) ? { ...r, status: "duplicate" } : r,

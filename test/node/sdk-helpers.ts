@@ -139,6 +139,7 @@ export class FakeGleaner {
     const validated = validateItems(items, {
       maxEventsPerRequest: this.limits.maxEventsPerRequest,
       maxEventBytes: this.limits.maxEventBytes,
+      redaction: [],
     });
     if ("status" in validated) return error(validated.status, validated.code, validated.message);
     const results = validated.results.map((r) => {
