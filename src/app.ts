@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Env } from "./env";
 import { adminRoutes } from "./routes/admin";
 import { renderError, renderNotFound } from "./routes/errors";
+import { datasetRoutes } from "./routes/datasets";
 import { eventsRoutes } from "./routes/events";
 import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
@@ -18,6 +19,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/v1/events", eventsRoutes)
   .route("/v1/feedback", feedbackRoutes)
   .route("/v1/patterns", patternRoutes)
+  .route("/v1/datasets", datasetRoutes)
   .route("/v1/admin", adminRoutes)
   .onError(renderError)
   .notFound(renderNotFound);

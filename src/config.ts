@@ -48,6 +48,18 @@ export const DEFAULTS = {
   REDACT_EMAILS: false,
   /** Comma-separated redaction kinds to turn off (e.g. "password"); empty keeps every rule. */
   REDACTION_DISABLED: "",
+  /** Retention defaults (days) for projects without their own policy: raw events are archived to R2, then deleted… */
+  RETENTION_RAW_EVENTS_DAYS: 30,
+  /** …scores, extractions, feedback and interaction vectors… */
+  RETENTION_PROCESSED_DAYS: 90,
+  /** …dead letters… */
+  RETENTION_DEAD_LETTERS_DAYS: 30,
+  /** …and the archives themselves. */
+  RETENTION_ARCHIVES_DAYS: 365,
+  /** Events per archive object (one gzip NDJSON file and its manifest). */
+  LIFECYCLE_ARCHIVE_BATCH: 500,
+  /** Archive objects (or delete pages) one lifecycle run handles per kind before it stops. */
+  LIFECYCLE_MAX_PAGES: 20,
   /** /readyz reports degraded past 80 % of this D1 size and failing past it. */
   DB_SIZE_CAP_BYTES: 2 * 1024 ** 3,
 } as const;
@@ -91,6 +103,12 @@ const configSchema = z.object({
   BREAKER_FAILURES: positiveInt(DEFAULTS.BREAKER_FAILURES),
   BREAKER_HALF_OPEN_SECONDS: nonNegative(DEFAULTS.BREAKER_HALF_OPEN_SECONDS),
   PATTERNS_PAGE_SIZE: positiveInt(DEFAULTS.PATTERNS_PAGE_SIZE),
+  RETENTION_RAW_EVENTS_DAYS: positiveInt(DEFAULTS.RETENTION_RAW_EVENTS_DAYS),
+  RETENTION_PROCESSED_DAYS: positiveInt(DEFAULTS.RETENTION_PROCESSED_DAYS),
+  RETENTION_DEAD_LETTERS_DAYS: positiveInt(DEFAULTS.RETENTION_DEAD_LETTERS_DAYS),
+  RETENTION_ARCHIVES_DAYS: positiveInt(DEFAULTS.RETENTION_ARCHIVES_DAYS),
+  LIFECYCLE_ARCHIVE_BATCH: positiveInt(DEFAULTS.LIFECYCLE_ARCHIVE_BATCH),
+  LIFECYCLE_MAX_PAGES: positiveInt(DEFAULTS.LIFECYCLE_MAX_PAGES),
   REDACT_EMAILS: z
     .enum(["true", "false"])
     .optional()

@@ -5,6 +5,8 @@ export interface Env {
   DB: D1Database;
   TELEMETRY_QUEUE: Queue<TelemetryMessage>;
   EXTRACT_QUEUE: Queue<ExtractMessage>;
+  /** Archives of expired raw events (R2; a folder in the data dir under `npm start`). */
+  ARCHIVE: R2Bucket;
   /** Secret: the admin token. Unset means admin routes answer 503. */
   GLEANER_ADMIN_TOKEN?: string;
   MAX_BODY_BYTES?: string;
@@ -28,6 +30,12 @@ export interface Env {
   BREAKER_HALF_OPEN_SECONDS?: string;
   PATTERNS_PAGE_SIZE?: string;
   REDACT_EMAILS?: string;
+  RETENTION_RAW_EVENTS_DAYS?: string;
+  RETENTION_PROCESSED_DAYS?: string;
+  RETENTION_DEAD_LETTERS_DAYS?: string;
+  RETENTION_ARCHIVES_DAYS?: string;
+  LIFECYCLE_ARCHIVE_BATCH?: string;
+  LIFECYCLE_MAX_PAGES?: string;
   REDACTION_DISABLED?: string;
   /** Optional OpenAI-compatible embeddings server (base URL); unset = built-in hashing embedder. */
   EMBEDDINGS_URL?: string;

@@ -39,6 +39,7 @@ export async function startGleaner(projectDir: string, settings: RunnerSettings)
     host: settings.host,
     port: settings.port,
     d1Persist: join(settings.dataDir, "d1"),
+    r2Persist: join(settings.dataDir, "r2"),
     cachePersist: join(settings.dataDir, "cache"),
     log: undefined,
   });

@@ -14,7 +14,10 @@ export type CounterName =
   | "dead_letters_replayed_total"
   | "dead_letters_purged_total"
   | "patterns_extracted_total"
-  | "redactions_total";
+  | "redactions_total"
+  | "dataset_examples_added_total"
+  | "archived_events_total"
+  | "deleted_rows_total";
 
 /** A statement adding `by` to a counter; put it in the same batch as the change it counts. */
 export function incrementCounter(db: D1Database, name: CounterName, by: number, labels = ""): D1PreparedStatement {

@@ -7,6 +7,8 @@ export const SCHEDULES: Record<string, JobName> = {
   "* * * * *": "relay",
   "*/5 * * * *": "scoring",
   "*/2 * * * *": "patterns",
+  "*/10 * * * *": "datasets",
+  "17 3 * * *": "lifecycle",
 };
 
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {

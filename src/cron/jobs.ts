@@ -1,5 +1,7 @@
 import type { Env } from "../env";
 import { relayInbox } from "./relay";
+import { buildDatasets } from "./datasets";
+import { applyRetention } from "./lifecycle";
 import { maintainPatterns } from "./patterns";
 import { rescoreEvents } from "./rescore";
 
@@ -12,6 +14,8 @@ export const JOBS = {
     relayInbox(env, { olderThanSeconds: typeof params.older_than_seconds === "number" ? params.older_than_seconds : undefined }),
   scoring: (env: Env) => rescoreEvents(env),
   patterns: (env: Env, params: Record<string, unknown>) => maintainPatterns(env, params),
+  datasets: (env: Env) => buildDatasets(env),
+  lifecycle: (env: Env, params: Record<string, unknown>) => applyRetention(env, params),
 } satisfies Record<string, (env: Env, params: Record<string, unknown>) => Promise<unknown>>;
 
 export type JobName = keyof typeof JOBS;

@@ -291,3 +291,92 @@ export const patternSources = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.project, t.patternId, t.eventId] })],
 );
+
+/** Named fine-tuning datasets of a project, the rules that build them, and the version readers get as current. */
+export const datasets = sqliteTable(
+  "datasets",
+  {
+    project: text("project").notNull(),
+    name: text("name").notNull(),
+    rules: text("rules").notNull(),
+    currentVersion: integer("current_version"),
+    cursor: integer("cursor").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.name] })],
+);
+
+/** Examples: immutable JSONL lines, exact duplicates refused by their content hash. */
+export const datasetExamples = sqliteTable(
+  "dataset_examples",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    project: text("project").notNull(),
+    dataset: text("dataset").notNull(),
+    contentHash: text("content_hash").notNull(),
+    eventId: text("event_id").notNull(),
+    line: text("line").notNull(),
+    bytes: integer("bytes").notNull(),
+    addedAt: integer("added_at").notNull(),
+    /** Curated out: kept for the snapshots that hold it, left out of new ones. */
+    removedAt: integer("removed_at"),
+  },
+  (t) => [uniqueIndex("dataset_examples_hash").on(t.project, t.dataset, t.contentHash)],
+);
+
+/** Frozen, numbered versions of a dataset. */
+export const datasetSnapshots = sqliteTable(
+  "dataset_snapshots",
+  {
+    project: text("project").notNull(),
+    dataset: text("dataset").notNull(),
+    version: integer("version").notNull(),
+    examples: integer("examples").notNull(),
+    bytes: integer("bytes").notNull(),
+    sha256: text("sha256").notNull(),
+    rules: text("rules").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.dataset, t.version] })],
+);
+
+/** Which examples a snapshot holds (ids only: example lines are stored once and never change). */
+export const snapshotMembers = sqliteTable(
+  "snapshot_members",
+  {
+    project: text("project").notNull(),
+    dataset: text("dataset").notNull(),
+    version: integer("version").notNull(),
+    exampleSeq: integer("example_seq").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.dataset, t.version, t.exampleSeq] })],
+);
+
+/** Retention per project (days); a project without a row uses the defaults in src/config.ts. */
+export const retentionPolicies = sqliteTable("retention_policies", {
+  project: text("project").primaryKey(),
+  rawEventsDays: integer("raw_events_days").notNull(),
+  processedDays: integer("processed_days").notNull(),
+  deadLettersDays: integer("dead_letters_days").notNull(),
+  archivesDays: integer("archives_days").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Archives written to R2 by the lifecycle job, with their manifest. */
+export const archives = sqliteTable(
+  "archives",
+  {
+    key: text("key").primaryKey(),
+    project: text("project").notNull(),
+    events: integer("events").notNull(),
+    bytes: integer("bytes").notNull(),
+    sha256: text("sha256").notNull(),
+    firstSeq: integer("first_seq").notNull(),
+    lastSeq: integer("last_seq").notNull(),
+    fromTime: integer("from_time").notNull(),
+    toTime: integer("to_time").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("archives_project").on(t.project, t.createdAt)],
+);

@@ -9,6 +9,7 @@ import { isJobName, JOBS } from "../cron/jobs";
 import { runJob } from "../cron/run-job";
 import { PROJECT_NAME } from "../domain/api-keys";
 import type { Env } from "../env";
+import { adminLifecycleRoutes } from "./admin-lifecycle";
 import { adminScoringRoutes } from "./admin-scoring";
 import { requireAdmin } from "./auth";
 import { deadLetterRoutes } from "./dead-letters";
@@ -20,6 +21,7 @@ export const adminRoutes = new Hono<{ Bindings: Env }>();
 adminRoutes.use("*", requireAdmin);
 adminRoutes.route("/scoring", adminScoringRoutes);
 adminRoutes.route("/dead-letters", deadLetterRoutes);
+adminRoutes.route("/", adminLifecycleRoutes);
 
 adminRoutes.post(
   "/projects/:project/keys",

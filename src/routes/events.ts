@@ -1,15 +1,11 @@
 import { Hono } from "hono";
-import { findEvent, storeChunks } from "../adapters/event-store";
 import { incrementCounter } from "../adapters/counters";
-import { observeStageDuration } from "../adapters/histograms";
+import { findEvent } from "../adapters/event-store";
 import { currentPressure } from "../adapters/pressure";
-import { log } from "../adapters/log";
-import { randomId } from "../adapters/random-ids";
-import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, readConfig } from "../config";
-import { chunkEvents, splitBody, validateItems, type EventResult } from "../domain/ingest-batch";
-import { redactionRules } from "../domain/redaction";
-import type { TelemetryMessage } from "../domain/queue-messages";
+import { readConfig } from "../config";
+import { splitBody } from "../domain/ingest-batch";
 import type { Env } from "../env";
+import { ingestItems } from "../pipeline/ingest";
 import { requireProjectKey, type ProjectVars } from "./auth";
 import { ApiError } from "./errors";
 import { readBodyWithin } from "./read-body";
@@ -21,9 +17,9 @@ eventsRoutes.use("*", requireProjectKey);
 eventsRoutes.route("/", scoreRoutes);
 
 /**
- * Ingest. The answer comes only after the accepted events are committed in D1
- * (the inbox); the queue message that follows is a nudge. If sending it fails
- * the relay cron re-enqueues the chunk, so the 2xx still holds.
+ * Ingest. Refused with 429 while processing is behind its budget; otherwise
+ * the answer comes only after the accepted events are committed in D1 (see
+ * ingestItems), so a 2xx always means stored.
  */
 eventsRoutes.post("/", async (c) => {
   const started = Date.now();
@@ -47,52 +43,10 @@ eventsRoutes.post("/", async (c) => {
   const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
   const items = splitBody(body, c.req.header("Content-Type") ?? "");
   if (!Array.isArray(items)) throw new ApiError(items.status, items.code, items.message);
-  const validated = validateItems(items, {
-    maxEventsPerRequest: config.MAX_EVENTS_PER_REQUEST,
-    maxEventBytes: config.MAX_EVENT_BYTES,
-    redaction: redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED }),
-  });
-  if ("status" in validated) throw new ApiError(validated.status, validated.code, validated.message);
-
-  const project = c.get("project");
-  const chunks = chunkEvents(validated.valid, CHUNK_MAX_EVENTS, CHUNK_MAX_BYTES).map((events) => ({
-    batchId: randomId(20),
-    events,
-  }));
-  const rejectedCount = validated.results.filter((r) => r.status === "rejected").length;
-  const repeatedInRequest = validated.results.filter((r) => r.status === "duplicate").length;
-  const { inserted, storedBatchIds } = await storeChunks(
-    c.env.DB,
-    project,
-    chunks,
-    Date.now(),
-    { rejected: rejectedCount, repeatedInRequest },
-    [
-      observeStageDuration(c.env.DB, "ingest", (Date.now() - started) / 1000),
-      ...[...validated.redactions].map(([kind, n]) => incrementCounter(c.env.DB, "redactions_total", n, `kind="${kind}"`)),
-    ],
-  );
-  const results: EventResult[] = validated.results.map((r) =>
-    r.status === "accepted" && !inserted.has(r.id) ? { ...r, status: "duplicate" } : r,
-  );
-
-  if (storedBatchIds.length > 0) {
-    const messages = storedBatchIds.map((batch_id) => ({ body: { kind: "ingest_batch", batch_id, project, request_id: c.get("requestId") } satisfies TelemetryMessage }));
-    try {
-      await c.env.TELEMETRY_QUEUE.sendBatch(messages);
-    } catch (err) {
-      log("warn", "enqueue failed; the relay cron will re-enqueue", { request_id: c.get("requestId"), chunks: storedBatchIds.length, error: err });
-    }
-  }
-
-  const summary = {
-    accepted: results.filter((r) => r.status === "accepted").length,
-    duplicates: results.filter((r) => r.status === "duplicate").length,
-    rejected: rejectedCount,
-    results,
-  };
+  const summary = await ingestItems(c.env, c.get("project"), items, c.get("requestId"), started);
+  if ("status" in summary) throw new ApiError(summary.status, summary.code, summary.message);
   if (summary.rejected === 0) return c.json(summary, 202);
-  if (summary.rejected === results.length) {
+  if (summary.rejected === summary.results.length) {
     throw new ApiError(400, "no_valid_events", "no event in the request was valid; see details.results", summary);
   }
   return c.json(summary, 207);

@@ -1,0 +1,147 @@
+import { datasetRulesSchema, type DatasetRules } from "../domain/datasets/rules";
+import { EVENT_COLUMNS, toRecord, type EventRecord, type EventRow } from "./event-store";
+
+export interface DatasetRow {
+  project: string;
+  name: string;
+  rules: DatasetRules;
+  currentVersion: number | null;
+  cursor: number;
+}
+
+interface RawDatasetRow {
+  project: string;
+  name: string;
+  rules: string;
+  current_version: number | null;
+  cursor: number;
+}
+
+const toDataset = (r: RawDatasetRow): DatasetRow => ({
+  project: r.project,
+  name: r.name,
+  rules: datasetRulesSchema.parse(JSON.parse(r.rules)),
+  currentVersion: r.current_version,
+  cursor: r.cursor,
+});
+
+export async function upsertDataset(db: D1Database, project: string, name: string, rules: DatasetRules, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO datasets (project, name, rules, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+       ON CONFLICT (project, name) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`,
+    )
+    .bind(project, name, JSON.stringify(rules), now)
+    .run();
+}
+
+/** Every project with a key gets a `default` dataset with the default rules. */
+export async function ensureDefaultDatasets(db: D1Database, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO datasets (project, name, rules, created_at, updated_at)
+       SELECT DISTINCT project, 'default', ?1, ?2, ?2 FROM api_keys WHERE true ON CONFLICT DO NOTHING`,
+    )
+    .bind(JSON.stringify(datasetRulesSchema.parse({})), now)
+    .run();
+}
+
+export async function listDatasets(db: D1Database, project?: string): Promise<DatasetRow[]> {
+  const { results } = await db
+    .prepare("SELECT project, name, rules, current_version, cursor FROM datasets WHERE ?1 IS NULL OR project = ?1 ORDER BY project, name")
+    .bind(project ?? null)
+    .all<RawDatasetRow>();
+  return results.map(toDataset);
+}
+
+export async function findDataset(db: D1Database, project: string, name: string): Promise<DatasetRow | null> {
+  const row = await db
+    .prepare("SELECT project, name, rules, current_version, cursor FROM datasets WHERE project = ?1 AND name = ?2")
+    .bind(project, name)
+    .first<RawDatasetRow>();
+  return row ? toDataset(row) : null;
+}
+
+export interface Candidate {
+  record: EventRecord;
+  value: number | null;
+  confidence: number;
+  profile: string;
+}
+
+/**
+ * The next page of processed events after the dataset's cursor, each with its
+ * latest score. It stops before the first event still being processed, so
+ * the cursor never passes an event that is not scored yet.
+ */
+export async function candidatesAfter(db: D1Database, project: string, cursor: number, limit: number): Promise<Candidate[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${EVENT_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")}, s.value AS score_value, s.confidence AS score_confidence, s.profile AS score_profile
+       FROM events e
+       LEFT JOIN event_scores s ON s.rowid = (
+         SELECT s2.rowid FROM event_scores s2 WHERE s2.project = e.project AND s2.event_id = e.event_id ORDER BY s2.scored_at DESC, s2.rowid DESC LIMIT 1)
+       WHERE e.project = ?1 AND e.seq > ?2 AND e.status = 'processed'
+         AND e.seq < coalesce((SELECT min(seq) FROM events WHERE project = ?1 AND status = 'received'), 9007199254740991)
+       ORDER BY e.seq LIMIT ?3`,
+    )
+    .bind(project, cursor, limit)
+    .all<EventRow & { score_value: number | null; score_confidence: number | null; score_profile: string | null }>();
+  return results.map((r) => ({
+    record: toRecord(r),
+    value: r.score_value,
+    confidence: r.score_confidence ?? 0,
+    profile: r.score_profile ?? "default",
+  }));
+}
+
+export interface ExampleToStore {
+  contentHash: string;
+  eventId: string;
+  line: string;
+  bytes: number;
+}
+
+/** Stores examples (exact duplicates by content hash are ignored) and moves the cursor, in one transaction. */
+export async function storeExamples(db: D1Database, ds: DatasetRow, examples: readonly ExampleToStore[], cursor: number, now: number): Promise<number> {
+  const [insert] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO dataset_examples (project, dataset, content_hash, event_id, line, bytes, added_at)
+         SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?3 FROM json_each(?4) WHERE true
+         ON CONFLICT DO NOTHING`,
+      )
+      .bind(ds.project, ds.name, now, JSON.stringify(examples.map((e) => [e.contentHash, e.eventId, e.line, e.bytes]))),
+    db.prepare("UPDATE datasets SET cursor = max(cursor, ?3), updated_at = ?4 WHERE project = ?1 AND name = ?2").bind(ds.project, ds.name, cursor, now),
+  ]);
+  return insert?.meta.changes ?? 0;
+}
+
+export interface SnapshotRow {
+  version: number;
+  examples: number;
+  bytes: number;
+  sha256: string;
+  rules: DatasetRules;
+  created_at: string;
+}
+
+export async function listSnapshots(db: D1Database, project: string, name: string): Promise<SnapshotRow[]> {
+  const { results } = await db
+    .prepare("SELECT version, examples, bytes, sha256, rules, created_at FROM dataset_snapshots WHERE project = ?1 AND dataset = ?2 ORDER BY version")
+    .bind(project, name)
+    .all<{ version: number; examples: number; bytes: number; sha256: string; rules: string; created_at: number }>();
+  return results.map((r) => ({ ...r, rules: JSON.parse(r.rules) as DatasetRules, created_at: new Date(r.created_at).toISOString() }));
+}
+
+/** Lines of a snapshot in example order, one page after `afterSeq`. */
+export async function snapshotPage(db: D1Database, project: string, name: string, version: number, afterSeq: number, limit: number) {
+  const { results } = await db
+    .prepare(
+      `SELECT m.example_seq AS seq, x.line FROM snapshot_members m JOIN dataset_examples x ON x.seq = m.example_seq
+       WHERE m.project = ?1 AND m.dataset = ?2 AND m.version = ?3 AND m.example_seq > ?4 ORDER BY m.example_seq LIMIT ?5`,
+    )
+    .bind(project, name, version, afterSeq, limit)
+    .all<{ seq: number; line: string }>();
+  return results;
+}

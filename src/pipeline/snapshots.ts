@@ -1,0 +1,88 @@
+import { snapshotPage, type DatasetRow } from "../adapters/dataset-store";
+
+/** Lines read per page while hashing or exporting a snapshot (bounded memory). */
+export const SNAPSHOT_PAGE = 1000;
+
+/**
+ * Freezes a dataset's current examples as the next numbered, immutable
+ * version: its members, example count, byte size and the SHA-256 of its JSONL
+ * (hashed while paging, never loaded whole). The dataset's current pointer
+ * moves to it.
+ */
+export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number) {
+  const last = await db
+    .prepare("SELECT coalesce(max(version), 0) AS v FROM dataset_snapshots WHERE project = ?1 AND dataset = ?2")
+    .bind(ds.project, ds.name)
+    .first<{ v: number }>();
+  const version = (last?.v ?? 0) + 1;
+  await db.batch([
+    // Members left by a snapshot that crashed before it was recorded.
+    db.prepare("DELETE FROM snapshot_members WHERE project = ?1 AND dataset = ?2 AND version = ?3").bind(ds.project, ds.name, version),
+    db
+      .prepare(
+        `INSERT INTO snapshot_members (project, dataset, version, example_seq)
+         SELECT project, dataset, ?3, seq FROM dataset_examples WHERE project = ?1 AND dataset = ?2 AND removed_at IS NULL`,
+      )
+      .bind(ds.project, ds.name, version),
+  ]);
+  const digest = new crypto.DigestStream("SHA-256");
+  const writer = digest.getWriter();
+  const encoder = new TextEncoder();
+  let examples = 0;
+  let bytes = 0;
+  for (let after = 0; ; ) {
+    const page = await snapshotPage(db, ds.project, ds.name, version, after, SNAPSHOT_PAGE);
+    if (page.length === 0) break;
+    const chunk = encoder.encode(page.map((p) => `${p.line}\n`).join(""));
+    await writer.write(chunk);
+    examples += page.length;
+    bytes += chunk.byteLength;
+    after = page[page.length - 1]!.seq;
+  }
+  await writer.close();
+  const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  await db.batch([
+    db
+      .prepare(
+        "INSERT INTO dataset_snapshots (project, dataset, version, examples, bytes, sha256, rules, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      )
+      .bind(ds.project, ds.name, version, examples, bytes, sha256, JSON.stringify(ds.rules), now),
+    db.prepare("UPDATE datasets SET current_version = ?3, updated_at = ?4 WHERE project = ?1 AND name = ?2").bind(ds.project, ds.name, version, now),
+  ]);
+  return { version, examples, bytes, sha256 };
+}
+
+/** Streams a snapshot as JSONL, one page of lines at a time. */
+export function exportSnapshot(db: D1Database, ds: DatasetRow, version: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let after = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const page = await snapshotPage(db, ds.project, ds.name, version, after, SNAPSHOT_PAGE);
+        if (page.length === 0) {
+          controller.close();
+          return;
+        }
+        after = page[page.length - 1]!.seq;
+        controller.enqueue(encoder.encode(page.map((p) => `${p.line}\n`).join("")));
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+/** Examples added and removed between a snapshot and the one before it. */
+export async function diffSnapshot(db: D1Database, ds: DatasetRow, version: number) {
+  const row = await db
+    .prepare(
+      `SELECT
+         (SELECT count(*) FROM snapshot_members a WHERE a.project = ?1 AND a.dataset = ?2 AND a.version = ?3
+            AND NOT EXISTS (SELECT 1 FROM snapshot_members b WHERE b.project = ?1 AND b.dataset = ?2 AND b.version = ?3 - 1 AND b.example_seq = a.example_seq)) AS added,
+         (SELECT count(*) FROM snapshot_members b WHERE b.project = ?1 AND b.dataset = ?2 AND b.version = ?3 - 1
+            AND NOT EXISTS (SELECT 1 FROM snapshot_members a WHERE a.project = ?1 AND a.dataset = ?2 AND a.version = ?3 AND a.example_seq = b.example_seq)) AS removed`,
+    )
+    .bind(ds.project, ds.name, version)
+    .first<{ added: number; removed: number }>();
+  return { version, previous: version > 1 ? version - 1 : null, added: row?.added ?? 0, removed: row?.removed ?? 0 };
+}

@@ -1,0 +1,121 @@
+import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { z } from "zod";
+import { findDataset, listDatasets, listSnapshots, upsertDataset } from "../adapters/dataset-store";
+import { DATASET_NAME, datasetRulesSchema } from "../domain/datasets/rules";
+import type { Env } from "../env";
+import { createSnapshot, diffSnapshot, exportSnapshot } from "../pipeline/snapshots";
+import { requireProjectKey, type ProjectVars } from "./auth";
+import { ApiError } from "./errors";
+import { validationHook } from "./validation";
+
+export const datasetRoutes = new Hono<{ Bindings: Env; Variables: ProjectVars }>();
+
+datasetRoutes.use("*", requireProjectKey);
+
+const nameParam = z.object({ name: z.string().regex(DATASET_NAME, "must be 1-63 of a-z, 0-9, '-' or '_'") });
+
+async function datasetOr404(env: Env, project: string, name: string) {
+  const ds = await findDataset(env.DB, project, name);
+  if (!ds) throw new ApiError(404, "not_found", `no dataset '${name}' in this project`);
+  return ds;
+}
+
+async function snapshotOr404(env: Env, project: string, name: string, version: number) {
+  const found = (await listSnapshots(env.DB, project, name)).find((s) => s.version === version);
+  if (!found) throw new ApiError(404, "not_found", `dataset '${name}' has no snapshot ${version}`);
+  return found;
+}
+
+datasetRoutes.get("/", async (c) => {
+  const project = c.get("project");
+  const sizes = await c.env.DB.prepare("SELECT dataset, example_count, size_bytes FROM dataset_current_sizes WHERE project = ?1")
+    .bind(project)
+    .all<{ dataset: string; example_count: number; size_bytes: number }>();
+  const byName = new Map(sizes.results.map((r) => [r.dataset, r]));
+  const list = await listDatasets(c.env.DB, project);
+  return c.json({
+    datasets: list.map((d) => ({
+      name: d.name,
+      rules: d.rules,
+      current_version: d.currentVersion,
+      examples: byName.get(d.name)?.example_count ?? 0,
+      bytes: byName.get(d.name)?.size_bytes ?? 0,
+    })),
+  });
+});
+
+/** Creates a dataset or changes its rules (new examples follow the new rules; snapshots keep theirs). */
+datasetRoutes.put(
+  "/:name",
+  zValidator("param", nameParam, validationHook),
+  zValidator("json", z.strictObject({ rules: datasetRulesSchema.default(datasetRulesSchema.parse({})) }), validationHook),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const { rules } = c.req.valid("json");
+    await upsertDataset(c.env.DB, c.get("project"), name, rules, Date.now());
+    return c.json({ name, rules });
+  },
+);
+
+datasetRoutes.post("/:name/snapshots", zValidator("param", nameParam, validationHook), async (c) => {
+  const ds = await datasetOr404(c.env, c.get("project"), c.req.valid("param").name);
+  return c.json(await createSnapshot(c.env.DB, ds, Date.now()), 201);
+});
+
+datasetRoutes.get("/:name/snapshots", async (c) => {
+  const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
+  return c.json({ current_version: ds.currentVersion, snapshots: await listSnapshots(c.env.DB, ds.project, ds.name) });
+});
+
+/** Streams a snapshot as JSONL (`{version}.jsonl`; `current.jsonl` follows the current pointer). */
+datasetRoutes.get("/:name/snapshots/:file{[a-z0-9]+\\.jsonl}", async (c) => {
+  const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
+  const stem = c.req.param("file").replace(/\.jsonl$/, "");
+  const version = stem === "current" ? ds.currentVersion : /^\d+$/.test(stem) ? Number(stem) : null;
+  if (version === null) throw new ApiError(404, "not_found", stem === "current" ? "this dataset has no snapshot yet" : `'${stem}' is not a version`);
+  const snapshot = await snapshotOr404(c.env, ds.project, ds.name, version);
+  return new Response(exportSnapshot(c.env.DB, ds, version), {
+    headers: {
+      "Content-Type": "application/x-ndjson",
+      "Content-Disposition": `attachment; filename="${ds.name}-v${version}.jsonl"`,
+      "X-Gleaner-Examples": String(snapshot.examples),
+      "X-Gleaner-Sha256": snapshot.sha256,
+      ETag: `"${snapshot.sha256}"`,
+    },
+  });
+});
+
+datasetRoutes.get("/:name/snapshots/:version{[0-9]+}/diff", async (c) => {
+  const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
+  const version = Number(c.req.param("version"));
+  await snapshotOr404(c.env, ds.project, ds.name, version);
+  return c.json(await diffSnapshot(c.env.DB, ds, version));
+});
+
+/** Moves the dataset's current pointer back (or forward) to an existing snapshot. */
+datasetRoutes.post(
+  "/:name/rollback",
+  zValidator("json", z.strictObject({ version: z.number().int().positive() }), validationHook),
+  async (c) => {
+    const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
+    const { version } = c.req.valid("json");
+    await snapshotOr404(c.env, ds.project, ds.name, version);
+    await c.env.DB.prepare("UPDATE datasets SET current_version = ?3, updated_at = ?4 WHERE project = ?1 AND name = ?2")
+      .bind(ds.project, ds.name, version, Date.now())
+      .run();
+    return c.json({ name: ds.name, current_version: version, previous_version: ds.currentVersion });
+  },
+);
+
+/** Curates an example out: later snapshots leave it out, earlier ones keep it. */
+datasetRoutes.delete("/:name/examples/:hash", async (c) => {
+  const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
+  const res = await c.env.DB.prepare(
+    "UPDATE dataset_examples SET removed_at = ?4 WHERE project = ?1 AND dataset = ?2 AND content_hash = ?3 AND removed_at IS NULL",
+  )
+    .bind(ds.project, ds.name, c.req.param("hash"), Date.now())
+    .run();
+  if (res.meta.changes === 0) throw new ApiError(404, "not_found", "no such example in this dataset");
+  return c.json({ removed: c.req.param("hash") });
+});
