@@ -28,6 +28,9 @@ const COUNTERS: Record<string, CounterSpec> = {
   dead_letters_replayed_total: { help: "Dead letters replayed." },
   dead_letters_purged_total: { help: "Dead letters purged." },
   backpressure_rejections_total: { help: "Ingest requests refused with 429 because processing was behind." },
+  dataset_examples_added_total: { help: "Examples added to datasets by the datasets job." },
+  archived_events_total: { help: "Expired raw events archived to R2 (verified before deletion)." },
+  deleted_rows_total: { help: "Rows deleted by the lifecycle job, by kind (events, derived, dead_letters, archives)." },
 };
 
 const BREAKER_STATE_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
@@ -60,6 +63,7 @@ export async function collectMetrics(env: Env, now: number): Promise<MetricFamil
     ),
   ]);
 
+  const sizeProbe = await env.DB.prepare("SELECT 1").run();
   const families: MetricFamily[] = [];
   for (const [name, spec] of Object.entries(COUNTERS)) {
     const samples: Sample[] = counterRows.results.filter((r) => r.name === name).map((r) => ({ labels: r.labels, value: r.value }));
@@ -75,6 +79,8 @@ export async function collectMetrics(env: Env, now: number): Promise<MetricFamil
   gauge("backpressure_max_backlog_events", "Backlog budget: past it ingest answers 429.", [{ labels: "", value: pressure.budget.maxBacklogEvents }]);
   gauge("backpressure_max_lag_seconds", "Lag budget: past it ingest answers 429.", [{ labels: "", value: pressure.budget.maxLagSeconds }]);
   gauge("backpressure_active", "1 while ingest refuses new events because processing is behind.", [{ labels: "", value: pressure.overBudget ? 1 : 0 }]);
+  gauge("database_size_bytes", "Size of the D1 database.", [{ labels: "", value: sizeProbe.meta.size_after ?? 0 }]);
+  gauge("database_size_cap_bytes", "DB_SIZE_CAP_BYTES: /readyz degrades at 80 % of it and fails at 100 %.", [{ labels: "", value: config.DB_SIZE_CAP_BYTES }]);
   gauge("dataset_examples", "Examples in the current version of all datasets.", [{ labels: "", value: datasets[0]?.examples ?? 0 }]);
   gauge("dataset_size_bytes", "Bytes of the current version of all datasets.", [{ labels: "", value: datasets[0]?.bytes ?? 0 }]);
   gauge(
