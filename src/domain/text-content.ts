@@ -1,11 +1,10 @@
+import { isScrubbedText } from "./legacy/scrubbed";
+
 /**
  * Text a producer scrubbed (`sha256:<64 hex>`) or redacted (`[REDACTED…]`) is a
  * marker, not content: it must never be embedded, scored or learned from.
  */
-export function isScrubbedText(text: string): boolean {
-  const t = text.trim();
-  return /^sha256:[0-9a-f]{64}$/i.test(t) || /^\[REDACTED[^\]]*\]$/.test(t);
-}
+export { isScrubbedText };
 
 /** The text itself when it is real content, otherwise undefined. */
 export function contentOf(text: string | undefined | null): string | undefined {

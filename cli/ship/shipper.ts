@@ -1,0 +1,275 @@
+import { sleep } from "./backoff";
+import { Batch, type BatchItem } from "./batch";
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "./checkpoint";
+import { classifyLine } from "./classify";
+import { expandPatterns, observe, reconcile, type Decision, type Observed } from "./file-tracker";
+import { fingerprintOf } from "./fingerprint";
+import { fileLabel } from "./label";
+import type { ShipOptions, ShipSummary } from "./options";
+import { Progress, type ShipStats } from "./progress";
+import { appendReports, QUARANTINE_FILE, REJECTED_FILE, type LineReport } from "./reports";
+import { Sender } from "./sender";
+import { settleBatch } from "./settle";
+import { lockStateDir } from "./state-lock";
+import { TrackedFile } from "./tracked-file";
+
+export type { LineOutcome, ShipOptions, ShipSummary } from "./options";
+
+/** Most passes --once makes while files keep changing under it. */
+const MAX_ONCE_PASSES = 20;
+/** Dormant generations kept in the checkpoint, to recognise a copy of them later. */
+const MAX_DORMANT = 100;
+
+class StopRequested extends Error {}
+
+/**
+ * `gleaner ship`: follows files and globs, sends their lines as legacy
+ * envelopes, and checkpoints each file's offset only after the server
+ * acknowledged the batch. A crash therefore means re-sending (the server
+ * answers "duplicate"), never losing.
+ */
+export class Shipper {
+  private readonly files = new Map<string, TrackedFile>();
+  private readonly opened = new Set<string>();
+  private readonly batch: Batch;
+  private readonly sender: Sender;
+  private readonly progress: Progress;
+  private readonly stopSignal = new AbortController();
+  private readonly stats: ShipStats = { files: 0, lines: 0, bytes: 0, accepted: 0, duplicates: 0, rejected: 0, quarantined: 0, truncated: 0 };
+  private readonly limits: { chunkBytes: number; maxLineBytes: number };
+  private readonly log: (message: string) => void;
+  private seq = 0;
+  private stopping = false;
+
+  constructor(private readonly options: ShipOptions) {
+    this.limits = { chunkBytes: options.chunkBytes ?? 64 * 1024, maxLineBytes: options.maxLineBytes ?? 4 * 1024 * 1024 };
+    this.batch = new Batch(options.batchLines ?? 500, options.batchBytes ?? 1024 * 1024);
+    this.log = options.log ?? (() => undefined);
+    this.progress = new Progress(options.progress ?? null);
+    this.sender = new Sender({
+      url: options.url,
+      key: options.key,
+      retry: { baseMs: 500, maxMs: 30_000, maxAttempts: options.once ? 10 : Infinity, ...options.retry },
+      timeoutMs: options.requestTimeoutMs ?? 30_000,
+      signal: this.stopSignal.signal,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      onRetry: (attempt, delay, why) => this.log(`send failed (${why}); retry ${attempt} in ${delay} ms`),
+    });
+  }
+
+  /** Stops after the batch in flight is acknowledged and checkpointed; unsent lines are read again next time. */
+  stop(): void {
+    this.stopping = true;
+    this.stopSignal.abort(new StopRequested("stopping"));
+  }
+
+  async run(): Promise<ShipSummary> {
+    const release = await lockStateDir(this.options.stateDir);
+    try {
+      await this.load();
+      if (this.options.once) {
+        for (let i = 0; i < MAX_ONCE_PASSES && !this.stopping && (await this.pass()); i++);
+        this.countPendingTails();
+      } else {
+        while (!this.stopping) {
+          await this.pass();
+          await sleep(this.options.pollMs ?? 1000, this.stopSignal.signal).catch(() => undefined);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof StopRequested)) throw e;
+    } finally {
+      await Promise.all([...this.files.values()].map((f) => f.close()));
+      this.progress.done(this.stats);
+      await release();
+    }
+    const { bytes: _bytes, ...summary } = this.stats;
+    return summary;
+  }
+
+  private async load(): Promise<void> {
+    const saved = await loadCheckpoint(this.options.stateDir);
+    if (!saved) return;
+    if (saved.url !== this.options.url) {
+      throw new Error(`the state dir ${this.options.stateDir} holds the checkpoint of ${saved.url}; use another --state for ${this.options.url}`);
+    }
+    for (const state of saved.files) {
+      const file = new TrackedFile(state);
+      file.present = false;
+      this.files.set(state.key, file);
+      this.seq = Math.max(this.seq, state.seq);
+    }
+  }
+
+  /** One scan and read of every file; true when anything moved. */
+  private async pass(): Promise<boolean> {
+    const paths = await expandPatterns(this.options.patterns, this.options.cwd ?? process.cwd());
+    const observed = (await Promise.all(paths.map(observe))).filter((o): o is Observed => o !== null);
+    observed.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
+    const decisions = reconcile(this.files.values(), observed);
+    let moved = false;
+    for (const decision of decisions) moved = (await this.apply(decision, decisions)) || moved;
+
+    const waiting = new Set<string>();
+    const order = [...this.files.values()].filter((f) => f.present || f.handle).sort((a, b) => a.state.seq - b.state.seq);
+    for (const file of order) {
+      if (this.stopping) return moved;
+      if (waiting.has(file.state.path)) continue;
+      moved = (await this.read(file)) || moved;
+      if (!file.present || file.state.path !== file.state.firstPath) {
+        const finished = this.finishRotated(file);
+        if (finished === "waiting") waiting.add(file.state.firstPath);
+        if (finished === "waiting" || finished === "grace") continue;
+        moved = finished || moved;
+        if (!file.present) await file.close();
+      }
+    }
+    if (!this.stopping) await this.flush();
+    this.progress.update(this.stats);
+    return moved;
+  }
+
+  private async apply(decision: Decision<TrackedFile>, all: Decision<TrackedFile>[]): Promise<boolean> {
+    if (decision.kind === "gone") {
+      decision.file.present = false;
+      return false;
+    }
+    const o = decision.observed;
+    if (decision.kind === "same") {
+      const file = decision.file;
+      file.present = true;
+      file.state.path = o.path;
+      if (o.prefix.length > file.fingerprint.bytes) file.state.fingerprint = fingerprintOf(o.prefix);
+      return false;
+    }
+    if (decision.kind === "replaced") {
+      const file = decision.file;
+      const copied = all.some((d) => d.kind === "new" && d.resume === file);
+      if (file.partialBytes > 0 && !copied) await this.reportNow(file, "file truncated in place before the line got its newline");
+      this.log(`${o.path}: truncated or replaced (copytruncate?); reading it again from the start`);
+      await file.close();
+      this.files.delete(file.key);
+      this.track(o, { offset: 0, line: 0, seq: ++this.seq, firstPath: o.path });
+      return true;
+    }
+    const from = decision.resume;
+    if (from) this.log(`${o.path}: same first bytes as ${from.state.path} (a copy?); continuing at byte ${from.offset}`);
+    this.track(o, from ? { ...from.state, firstPath: from.state.firstPath } : { offset: 0, line: 0, seq: ++this.seq, firstPath: o.path });
+    return true;
+  }
+
+  private track(o: Observed, at: { offset: number; line: number; seq: number; firstPath: string }): void {
+    const file = new TrackedFile({
+      key: o.key,
+      path: o.path,
+      firstPath: at.firstPath,
+      label: fileLabel(o.path),
+      fingerprint: fingerprintOf(o.prefix),
+      offset: at.offset,
+      line: at.line,
+      seq: at.seq,
+    });
+    this.files.set(o.key, file);
+  }
+
+  /** Reads a file to its current end, batching each complete line. */
+  private async read(file: TrackedFile): Promise<boolean> {
+    if (!(await file.ensureOpen(this.limits))) return false;
+    this.opened.add(file.key);
+    this.stats.files = this.opened.size;
+    let any = false;
+    for await (const raw of file.reader!.lines()) {
+      any = true;
+      file.readLine++;
+      const line = classifyLine(raw, { file: file.state.label, path: file.state.path, line: file.readLine }, this.limits.maxLineBytes);
+      this.batch.add({ ...line, file, start: raw.start, end: raw.end, lineAfter: file.readLine, bytes: raw.end - raw.start });
+      if (this.batch.full) await this.flush();
+      if (this.stopping) break;
+    }
+    return any;
+  }
+
+  /**
+   * A file is rotated away when no path points to it any more or it was renamed
+   * from the path it was written to (a copytruncate copy inherits the original's).
+   * A writer that opened it before the rotation may still finish a write, so
+   * in follow mode it stays open for a grace period ("grace"), and its
+   * successor waits while its last line lacks a newline ("waiting"). Then that
+   * partial line is reported as truncated, in order with the file's other lines.
+   */
+  private finishRotated(file: TrackedFile): boolean | "waiting" | "grace" {
+    const now = Date.now();
+    file.rotatedAt ??= now;
+    const inGrace = !this.options.once && now - file.rotatedAt < (this.options.rotationGraceMs ?? 2000);
+    if (file.partialBytes === 0 || !file.reader) return inGrace && !file.present ? "grace" : false;
+    if (inGrace) return "waiting";
+    const raw = file.reader.takePartial();
+    this.batch.add({
+      kind: "truncated",
+      reason: "no newline before the file was rotated away",
+      text: new TextDecoder().decode(raw.bytes),
+      file,
+      start: raw.start,
+      end: raw.end,
+      lineAfter: file.readLine,
+      bytes: 0,
+    });
+    return true;
+  }
+
+  /** A partial line whose bytes are gone from the file (truncated in place): reported at once. */
+  private async reportNow(file: TrackedFile, reason: string): Promise<void> {
+    const raw = file.reader!.takePartial();
+    const report: LineReport = { reason, path: file.state.path, file: file.state.label, offset: raw.start, text: new TextDecoder().decode(raw.bytes) };
+    await appendReports(this.options.stateDir, QUARANTINE_FILE, [report], new Date());
+    this.stats.truncated++;
+    this.options.onLine?.({ path: report.path, file: report.file, offset: report.offset, status: "truncated", reason });
+  }
+
+  /** --once: a live file's partial last line has not got its newline; it is read next time, once complete. */
+  private countPendingTails(): void {
+    for (const file of this.files.values()) {
+      if (!file.present || file.partialBytes === 0) continue;
+      this.stats.truncated++;
+      this.log(`${file.state.path}: the last line (from byte ${file.reader!.lineStart}) has no newline yet; left for the next run`);
+    }
+  }
+
+  /** Sends the batch, writes its reports, then moves and saves the checkpoint. */
+  private async flush(): Promise<void> {
+    if (this.batch.empty) return;
+    const items = this.batch.take();
+    const sendable = items.filter((i): i is Extract<BatchItem, { kind: "send" }> => i.kind === "send");
+    const outcomes = await this.sender.send(sendable.map((i) => i.json));
+    await this.options.hooks?.beforeCheckpoint?.();
+
+    const { quarantined, rejected, lines } = settleBatch(items, outcomes);
+    const now = new Date();
+    await appendReports(this.options.stateDir, QUARANTINE_FILE, quarantined, now);
+    await appendReports(this.options.stateDir, REJECTED_FILE, rejected, now);
+    for (const item of items) {
+      item.file.state.offset = item.end;
+      item.file.state.line = item.lineAfter;
+    }
+    await saveCheckpoint(this.options.stateDir, this.checkpoint());
+
+    for (const item of items) if (item.kind !== "truncated") this.stats.bytes += item.bytes;
+    for (const line of lines) {
+      if (line.status === "truncated") this.stats.truncated++;
+      else {
+        this.stats.lines++;
+        this.stats[line.status === "duplicate" ? "duplicates" : line.status]++;
+      }
+      this.options.onLine?.(line);
+    }
+    this.progress.update(this.stats);
+    await this.options.hooks?.afterBatch?.();
+  }
+
+  private checkpoint(): Checkpoint {
+    const all = [...this.files.values()].sort((a, b) => b.state.seq - a.state.seq);
+    const live = all.filter((f) => f.present || f.handle);
+    const dormant = all.filter((f) => !f.present && !f.handle).slice(0, MAX_DORMANT);
+    return { version: 1, url: this.options.url, files: [...live, ...dormant].map((f) => ({ ...f.state })) };
+  }
+}
