@@ -5,7 +5,20 @@ import { startGleaner } from "./runner/server";
 import { resolveSettings } from "./runner/settings";
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const varNames = Object.keys(unstable_readConfig({ config: resolve(projectDir, "wrangler.toml") }).vars ?? {});
+/** Optional settings and secrets wrangler.toml leaves unset; like its vars, taken from the environment or .dev.vars. */
+const OPTIONAL_VARS = [
+  "EMBEDDINGS_URL",
+  "EMBEDDINGS_MODEL",
+  "EMBEDDINGS_DIMENSION",
+  "LLM_URL",
+  "LLM_MODEL",
+  "QDRANT_URL",
+  "AI_API_KEY",
+  "QDRANT_API_KEY",
+  "METRICS_TOKEN",
+  "PROXY_UPSTREAMS",
+];
+const varNames = [...new Set([...Object.keys(unstable_readConfig({ config: resolve(projectDir, "wrangler.toml") }).vars ?? {}), ...OPTIONAL_VARS])];
 const settings = resolveSettings(projectDir, process.env, varNames);
 const gleaner = await startGleaner(projectDir, settings);
 const base = gleaner.url.origin;

@@ -1,10 +1,11 @@
 import { readCounters } from "./counters";
 import { listJobRuns } from "./job-runs";
 import { pendingSummary } from "./batch-store";
+import { recentPatterns } from "./pattern-store";
 
 /** What the dashboard shows, in one read: counters, backlog, jobs, breakers and the score distribution. */
 export async function readOverview(db: D1Database, now: number) {
-  const [counters, pending, jobs, scores] = await Promise.all([
+  const [counters, pending, jobs, scores, patterns, datasets] = await Promise.all([
     readCounters(db),
     pendingSummary(db),
     listJobRuns(db),
@@ -14,6 +15,13 @@ export async function readOverview(db: D1Database, now: number) {
          FROM event_scores GROUP BY bucket ORDER BY bucket`,
       )
       .all<{ bucket: string; n: number }>(),
+    recentPatterns(db, 8),
+    db
+      .prepare(
+        `SELECT d.project, d.name, d.current_version, coalesce(s.example_count, 0) AS examples, coalesce(s.size_bytes, 0) AS bytes
+         FROM datasets d LEFT JOIN dataset_current_sizes s ON s.project = d.project AND s.dataset = d.name ORDER BY d.project, d.name LIMIT 50`,
+      )
+      .all<{ project: string; name: string; current_version: number | null; examples: number; bytes: number }>(),
   ]);
   let breakers: { dependency: string; state: string }[] = [];
   try {
@@ -33,5 +41,7 @@ export async function readOverview(db: D1Database, now: number) {
     })),
     breakers,
     score_distribution: scores.results,
+    recent_patterns: patterns.map((p) => ({ id: p.id, project: p.project, problem: p.problem, extractor: p.extractor, value: p.value, source: p.source })),
+    datasets: datasets.results,
   };
 }
