@@ -34,6 +34,7 @@ export default defineConfig(async () => {
                   TEST_FAKE_AI_URL: fakeAi.url,
                   LLM_URL: `${fakeAi.url}/ns/default`,
                   LLM_MODEL: "fake-model",
+                  PROXY_UPSTREAMS: `local=${fakeAi.url}/ns/proxy/v1,moved=${fakeAi.url}/ns/moved/v1`,
                   ...(process.env.QDRANT_URL ? { TEST_QDRANT_URL: process.env.QDRANT_URL } : {}),
                 },
                 // Deliver queue messages quickly in tests (production waits up to 1 s).

@@ -7,7 +7,9 @@ import { eventsRoutes } from "./routes/events";
 import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
+import { otlpRoutes } from "./routes/otlp";
 import { patternRoutes } from "./routes/patterns";
+import { proxyRoutes } from "./routes/proxy";
 import { requestContext } from "./routes/request-context";
 import { uiRoutes } from "./routes/ui";
 
@@ -20,6 +22,8 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/v1/feedback", feedbackRoutes)
   .route("/v1/patterns", patternRoutes)
   .route("/v1/datasets", datasetRoutes)
+  .route("/v1/otlp", otlpRoutes)
+  .route("/v1/proxy", proxyRoutes)
   .route("/v1/admin", adminRoutes)
   .onError(renderError)
   .notFound(renderNotFound);

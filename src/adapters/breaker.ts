@@ -7,6 +7,8 @@ export interface BreakerOptions {
   failuresToOpen: number;
   /** How long an open circuit waits before one half-open probe call. */
   halfOpenAfterMs: number;
+  /** Keep the call's signal alive after it returns (a streamed body is still being read). */
+  keepSignalAfterReturn?: boolean;
 }
 
 export const DEFAULT_BREAKER: BreakerOptions = { timeoutMs: 10_000, failuresToOpen: 5, halfOpenAfterMs: 30_000 };
@@ -45,7 +47,7 @@ export async function callWithBreaker<T>(
     breaker: new ConsecutiveBreaker(options.failuresToOpen),
     ...(row ? { initialState: JSON.parse(row.serialized) as unknown } : {}),
   });
-  const policy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+  const policy = wrap(breaker, timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: !options.keepSignalAfterReturn }));
   const before = row?.serialized;
   let failure: unknown;
   try {

@@ -12,7 +12,20 @@ export const telemetryMessageSchema = z.object({
   request_id: z.string().max(128).optional(),
 });
 
-export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>;
+/**
+ * A telemetry event that could not be written when it happened (the proxy's
+ * log of a call while D1 failed): the queue carries it until a consumer can.
+ */
+export const logEventMessageSchema = z.object({
+  kind: z.literal("log_event"),
+  project: z.string().min(1),
+  event: z.record(z.string(), z.unknown()),
+  request_id: z.string().max(128).optional(),
+});
+
+export const telemetryQueueMessageSchema = z.discriminatedUnion("kind", [telemetryMessageSchema, logEventMessageSchema]);
+
+export type TelemetryMessage = z.infer<typeof telemetryMessageSchema> | z.infer<typeof logEventMessageSchema>;
 
 /** An extract queue message: high-value events of one project to distil into patterns. */
 export const extractMessageSchema = z.object({

@@ -3,9 +3,10 @@ import { parkDeadLetter } from "../adapters/dead-letters";
 import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
 import { loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
-import { telemetryMessageSchema } from "../domain/queue-messages";
+import { telemetryQueueMessageSchema } from "../domain/queue-messages";
 import { retryDelaySeconds, upcastEvent } from "../domain/upcast";
 import type { Env } from "../env";
+import { ingestItems } from "../pipeline/ingest";
 import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
 import { createScoringDeps } from "../pipeline/scoring-deps";
 
@@ -18,7 +19,7 @@ import { createScoringDeps } from "../pipeline/scoring-deps";
 export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   let deps: ScoringDeps | undefined;
   for (const message of batch.messages) {
-    const parsed = telemetryMessageSchema.safeParse(message.body);
+    const parsed = telemetryQueueMessageSchema.safeParse(message.body);
     if (!parsed.success) {
       await parkDeadLetter(
         env.DB,
@@ -32,6 +33,16 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
         Date.now(),
       );
       message.ack();
+      continue;
+    }
+    if (parsed.data.kind === "log_event") {
+      const { project, event, request_id } = parsed.data;
+      const summary = await ingestItems(env, project, [{ value: event }], request_id ?? message.id, Date.now()).catch((err: unknown) => {
+        log("warn", "queued event still cannot be written; retrying", { request_id, error: err });
+        return null;
+      });
+      if (summary) message.ack();
+      else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       continue;
     }
     let done = false;

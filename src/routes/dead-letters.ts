@@ -2,7 +2,7 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { claimForReplay, findDeadLetter, listDeadLetters, purgeDeadLetter, releaseReplay } from "../adapters/dead-letter-store";
-import { telemetryMessageSchema } from "../domain/queue-messages";
+import { telemetryQueueMessageSchema } from "../domain/queue-messages";
 import type { Env } from "../env";
 import { QUEUES } from "../queues";
 import { ApiError } from "./errors";
@@ -45,7 +45,7 @@ deadLetterRoutes.post("/:id/replay", async (c) => {
   const letter = await findDeadLetter(c.env.DB, c.req.param("id"));
   if (!letter) throw new ApiError(404, "not_found", `no dead letter '${c.req.param("id")}'`);
   const queue = letter.queue === QUEUES.telemetryDeadLetters ? QUEUES.telemetry : letter.queue;
-  const body = telemetryMessageSchema.safeParse(JSON.parse(letter.body));
+  const body = telemetryQueueMessageSchema.safeParse(JSON.parse(letter.body));
   if (queue !== QUEUES.telemetry || !body.success) {
     throw new ApiError(409, "not_replayable", "this message is malformed or from an unknown queue; purge it with a reason", { reason: letter.reason });
   }

@@ -4,9 +4,10 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
  * A small local server speaking the OpenAI API (/v1/models, /v1/chat/completions,
  * /v1/embeddings) for tests, with its failure modes. Each namespace
  * (`/ns/<name>/...`) has its own mode, set with POST /ns/<name>/__mode {"mode": ...}:
- * ok, down (500), slow (never answers in time), malformed (invalid JSON content).
+ * ok, down (500), slow (never answers in time), malformed (invalid JSON content),
+ * redirect (302 to another host). `stream: true` chat requests get SSE chunks 100 ms apart.
  */
-export type FakeMode = "ok" | "down" | "slow" | "malformed";
+export type FakeMode = "ok" | "down" | "slow" | "malformed" | "redirect";
 
 async function readBody(req: IncomingMessage): Promise<string> {
   let body = "";
@@ -45,15 +46,38 @@ export async function startFakeAiServer(): Promise<{ url: string; server: Server
     const mode = modes.get(ns) ?? "ok";
     if (mode === "down") return json(500, { error: { message: "model crashed", type: "server_error" } });
     if (mode === "slow") return void setTimeout(() => json(200, {}), 5000);
+    if (mode === "redirect") {
+      res.writeHead(302, { Location: "http://198.51.100.7/steal" });
+      return void res.end();
+    }
     if (path === "/v1/models") return json(200, { object: "list", data: [{ id: "fake-model", object: "model" }] });
     if (path === "/v1/embeddings" && req.method === "POST") {
       const { input, model } = JSON.parse(body) as { input: string[]; model: string };
       const dimension = Number(/-(\d+)$/.exec(model)?.[1] ?? 16);
       return json(200, { object: "list", model, data: input.map((t, index) => ({ object: "embedding", index, embedding: hashVector(t, dimension) })) });
     }
+    if (path === "/v1/chat/completions" && req.method === "POST" && (JSON.parse(body) as { stream?: boolean }).stream) {
+      const pieces = ["Use ", "logrotate ", "with ", "copytruncate", "."];
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+      for (const [i, piece] of pieces.entries()) {
+        res.write(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "fake-model", choices: [{ index: 0, delta: { content: piece } }] })}\n\n`);
+        await new Promise((r) => setTimeout(r, 100));
+        if (i === pieces.length - 1) {
+          res.write(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "fake-model", choices: [], usage: { prompt_tokens: 12, completion_tokens: 5 } })}\n\n`);
+        }
+      }
+      res.write("data: [DONE]\n\n");
+      return void res.end();
+    }
     if (path === "/v1/chat/completions" && req.method === "POST") {
       const request = JSON.parse(body) as { messages: { role: string; content: string }[] };
-      const facts = JSON.parse(request.messages.at(-1)!.content) as { query?: string; response?: string };
+      const last = request.messages.at(-1)!.content;
+      let facts: { query?: string; response?: string };
+      try {
+        facts = JSON.parse(last) as { query?: string; response?: string };
+      } catch {
+        facts = { query: last };
+      }
       const content =
         mode === "malformed"
           ? "Sure! Here is the pattern: {problem: oops"

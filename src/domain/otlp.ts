@@ -1,0 +1,177 @@
+import { z } from "zod";
+
+/** OTLP/JSON AnyValue, recursively. */
+type AnyValue = {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+  kvlistValue?: { values?: KeyValue[] };
+  bytesValue?: string;
+};
+type KeyValue = { key: string; value?: AnyValue };
+
+const keyValues = z.array(z.object({ key: z.string(), value: z.any().optional() })).optional();
+
+const spanSchema = z.object({
+  traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex digits"),
+  spanId: z.string().regex(/^[0-9a-fA-F]{16}$/, "must be 16 hex digits"),
+  parentSpanId: z.string().optional(),
+  name: z.string().optional(),
+  startTimeUnixNano: z.union([z.string(), z.number()]).optional(),
+  endTimeUnixNano: z.union([z.string(), z.number()]).optional(),
+  attributes: keyValues,
+  events: z.array(z.object({ name: z.string().optional(), timeUnixNano: z.union([z.string(), z.number()]).optional(), attributes: keyValues })).optional(),
+  status: z.object({ code: z.union([z.number(), z.string()]).optional(), message: z.string().optional() }).optional(),
+});
+
+/** ExportTraceServiceRequest in the OTLP/HTTP JSON encoding. */
+export const otlpTracesSchema = z.object({
+  resourceSpans: z
+    .array(
+      z.object({
+        resource: z.object({ attributes: keyValues }).optional(),
+        scopeSpans: z.array(z.object({ spans: z.array(z.unknown()).optional() })).optional(),
+      }),
+    )
+    .optional(),
+});
+
+function plain(v: AnyValue | undefined): unknown {
+  if (!v) return undefined;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.arrayValue) return (v.arrayValue.values ?? []).map(plain);
+  if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, plain(kv.value)]));
+  if (v.bytesValue !== undefined) return v.bytesValue;
+  return undefined;
+}
+
+const toMap = (kvs: readonly KeyValue[] | undefined) => new Map((kvs ?? []).map((kv) => [kv.key, plain(kv.value)]));
+
+const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
+
+/** The text of the last message with one of `roles` in a GenAI messages attribute (JSON string or array). */
+function lastMessage(raw: unknown, roles: readonly string[]): string | undefined {
+  let messages: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      messages = JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  if (!Array.isArray(messages)) return undefined;
+  for (const m of [...messages].reverse()) {
+    const msg = m as { role?: string; content?: unknown; parts?: { type?: string; content?: unknown; text?: unknown }[]; message?: { content?: unknown } };
+    if (msg.role !== undefined && !roles.includes(msg.role)) continue;
+    if (typeof msg.content === "string") return msg.content;
+    if (typeof msg.message?.content === "string") return msg.message.content;
+    const text = (msg.parts ?? []).map((p) => (typeof p.content === "string" ? p.content : typeof p.text === "string" ? p.text : "")).join("");
+    if (text) return text;
+  }
+  return undefined;
+}
+
+function nanosToIso(ns: string | number | undefined): string | undefined {
+  if (ns === undefined) return undefined;
+  const n = typeof ns === "string" ? BigInt(ns) : BigInt(Math.trunc(ns));
+  if (n <= 0n) return undefined;
+  return new Date(Number(n / 1_000_000n)).toISOString();
+}
+
+export interface SpanMapping {
+  events: Record<string, unknown>[];
+  /** Spans without gen_ai.* attributes: counted, not stored. */
+  skipped: number;
+  /** Spans that could not be read at all, with the reason. */
+  invalid: { path: string; message: string }[];
+}
+
+/**
+ * Maps OTLP spans that follow the OpenTelemetry GenAI semantic conventions to
+ * v1 events, one per LLM call, with id `<traceId>:<spanId>` so a replay is a
+ * duplicate. Prompt and completion come from `gen_ai.input.messages` /
+ * `gen_ai.output.messages`, the older `gen_ai.prompt` / `gen_ai.completion`,
+ * or the `gen_ai.*.message` / `gen_ai.choice` span events.
+ */
+export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMapping {
+  const out: SpanMapping = { events: [], skipped: 0, invalid: [] };
+  (request.resourceSpans ?? []).forEach((rs, ri) => {
+    const resource = toMap(rs.resource?.attributes as KeyValue[] | undefined);
+    (rs.scopeSpans ?? []).forEach((ss, si) => {
+      (ss.spans ?? []).forEach((raw, pi) => {
+        const path = `resourceSpans.${ri}.scopeSpans.${si}.spans.${pi}`;
+        const parsed = spanSchema.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          out.invalid.push({ path: `${path}.${issue.path.join(".")}`, message: issue.message });
+          return;
+        }
+        const span = parsed.data;
+        const attrs = toMap(span.attributes as KeyValue[] | undefined);
+        if (![...attrs.keys()].some((k) => k.startsWith("gen_ai."))) {
+          out.skipped++;
+          return;
+        }
+        const events = (span.events ?? []).map((e) => ({ name: e.name ?? "", attrs: toMap(e.attributes as KeyValue[] | undefined) }));
+        const eventText = (names: string[], keys: string[]) => {
+          for (const e of [...events].reverse()) {
+            if (!names.includes(e.name)) continue;
+            for (const k of keys) {
+              const v = e.attrs.get(k);
+              const text = typeof v === "string" ? v : lastMessage(v === undefined ? undefined : [v], ["assistant", "user"]);
+              if (text) return text;
+            }
+          }
+          return undefined;
+        };
+        const query =
+          lastMessage(attrs.get("gen_ai.input.messages"), ["user"]) ??
+          str(attrs.get("gen_ai.prompt")) ??
+          eventText(["gen_ai.user.message", "gen_ai.content.prompt"], ["content", "gen_ai.prompt"]);
+        const response =
+          lastMessage(attrs.get("gen_ai.output.messages"), ["assistant"]) ??
+          str(attrs.get("gen_ai.completion")) ??
+          eventText(["gen_ai.choice", "gen_ai.assistant.message", "gen_ai.content.completion"], ["content", "message", "gen_ai.completion"]);
+        const start = span.startTimeUnixNano;
+        const end = span.endTimeUnixNano;
+        const latency = start !== undefined && end !== undefined ? Number(BigInt(end) - BigInt(start)) / 1e6 : undefined;
+        const code = String(span.status?.code ?? "");
+        const operation = str(attrs.get("gen_ai.operation.name")) ?? "chat";
+        const event: Record<string, unknown> = {
+          id: `${span.traceId}:${span.spanId}`,
+          type: `gen_ai.${operation}`,
+          source: str(resource.get("service.name")) ?? str(attrs.get("gen_ai.system")) ?? str(attrs.get("gen_ai.provider.name")) ?? "otel",
+          timestamp: nanosToIso(start) ?? nanosToIso(end) ?? new Date(0).toISOString(),
+          outcome: code === "2" || code === "STATUS_CODE_ERROR" || attrs.has("error.type") ? "failure" : code === "1" || code === "STATUS_CODE_OK" ? "success" : "unknown",
+          tags: ["otel"],
+          attributes: {
+            trace_id: span.traceId,
+            span_id: span.spanId,
+            ...(span.parentSpanId ? { parent_span_id: span.parentSpanId } : {}),
+            ...(span.name ? { span_name: span.name } : {}),
+            ...Object.fromEntries([...attrs].filter(([k]) => k.startsWith("gen_ai.") && !/messages$|^gen_ai\.(prompt|completion)$/.test(k))),
+          },
+        };
+        const model = str(attrs.get("gen_ai.response.model")) ?? str(attrs.get("gen_ai.request.model"));
+        const tokensIn = num(attrs.get("gen_ai.usage.input_tokens")) ?? num(attrs.get("gen_ai.usage.prompt_tokens"));
+        const tokensOut = num(attrs.get("gen_ai.usage.output_tokens")) ?? num(attrs.get("gen_ai.usage.completion_tokens"));
+        const session = str(attrs.get("gen_ai.conversation.id")) ?? str(attrs.get("session.id"));
+        if (query !== undefined) event.query = query;
+        if (response !== undefined) event.response = response;
+        if (model) event.model = model.slice(0, 200);
+        if (tokensIn !== undefined) event.tokens_in = Math.trunc(tokensIn);
+        if (tokensOut !== undefined) event.tokens_out = Math.trunc(tokensOut);
+        if (latency !== undefined && latency >= 0) event.latency_ms = latency;
+        if (session) event.session_id = session.slice(0, 200);
+        out.events.push(event);
+      });
+    });
+  });
+  return out;
+}

@@ -1,0 +1,103 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { call, createKey, eventually, getEvent } from "./helpers";
+
+let key: string;
+
+beforeAll(async () => {
+  key = (await createKey("proxy-tests")).key;
+  await fetch(`${env.TEST_FAKE_AI_URL}/ns/moved/__mode`, { method: "POST", body: JSON.stringify({ mode: "redirect" }) });
+});
+
+const headers = () => ({ Authorization: `Bearer ${key}`, "Content-Type": "application/json" });
+const chat = (stream: boolean) => JSON.stringify({ model: "fake-model", stream, messages: [{ role: "user", content: "How do I rotate logs?" }] });
+
+describe("OpenAI-compatible logging proxy", () => {
+  it("passes a streamed completion through chunk by chunk and records one event", async () => {
+    const started = Date.now();
+    const res = await call("/v1/proxy/local/chat/completions", { method: "POST", headers: headers(), body: chat(true) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toContain("text/event-stream");
+    const eventId = res.headers.get("X-Gleaner-Event-Id")!;
+    const reader = res.body!.getReader();
+    const arrivals: number[] = [];
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      arrivals.push(Date.now() - started);
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain("copytruncate");
+    expect(text).toContain("[DONE]");
+    // The upstream sends a chunk every 100 ms: the first must arrive long before the last.
+    expect(arrivals.length).toBeGreaterThanOrEqual(4);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(300);
+
+    const stored = await eventually(async () => {
+      const r = await getEvent(key, eventId);
+      return r.status === 200 ? r.json<{ event: Record<string, unknown> }>() : undefined;
+    });
+    expect(stored.event).toMatchObject({
+      type: "proxy.chat.completions",
+      source: "proxy:local",
+      query: "How do I rotate logs?",
+      response: "Use logrotate with copytruncate.",
+      model: "fake-model",
+      tokens_in: 12,
+      tokens_out: 5,
+      outcome: "success",
+    });
+    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE event_id = ?1").bind(eventId).first<{ n: number }>())!;
+    expect(n).toBe(1);
+  });
+
+  it("passes a plain completion through unchanged and logs it", async () => {
+    const res = await call("/v1/proxy/local/chat/completions", { method: "POST", headers: headers(), body: chat(false) });
+    expect(res.status).toBe(200);
+    const body = await res.json<{ choices: { message: { content: string } }[] }>();
+    expect(body.choices[0]!.message.content).toContain("problem");
+    const eventId = res.headers.get("X-Gleaner-Event-Id")!;
+    await eventually(async () => ((await getEvent(key, eventId)).status === 200 ? true : undefined));
+  });
+
+  it("refuses an unlisted upstream, another operation, a path with '..' and a redirect to another host", async () => {
+    const unknown = await call("/v1/proxy/evil/chat/completions", { method: "POST", headers: headers(), body: chat(false) });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json<{ error: { code: string } }>()).error.code).toBe("unknown_upstream");
+    const other = await call("/v1/proxy/local/models/delete", { method: "POST", headers: headers(), body: "{}" });
+    expect((await other.json<{ error: { code: string } }>()).error.code).toBe("not_proxied");
+    const traversal = await call("/v1/proxy/local/..%2f..%2fadmin/chat/completions", { method: "POST", headers: headers(), body: "{}" });
+    expect(traversal.status).toBe(400);
+    expect((await traversal.json<{ error: { code: string } }>()).error.code).toBe("invalid_path");
+    // Plain and %2e dot segments are resolved by URL parsing before routing: they never reach a proxy route.
+    const resolved = await call("/v1/proxy/local/%2e%2e/%2e%2e/admin/keys", { method: "POST", headers: headers(), body: "{}" });
+    expect(resolved.status).toBe(403);
+    const redirect = await call("/v1/proxy/moved/chat/completions", { method: "POST", headers: headers(), body: chat(false) });
+    expect(redirect.status).toBe(502);
+    expect((await redirect.json<{ error: { code: string; message: string } }>()).error.message).toContain("redirects are not followed");
+  });
+
+  it("still answers the call when the log write fails, and the event arrives later through the queue", async () => {
+    const failingDb = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch") return () => Promise.reject(new Error("D1_ERROR: simulated write failure"));
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request("http://gleaner.test/v1/proxy/local/chat/completions", { method: "POST", headers: headers(), body: chat(false) }),
+      { ...env, DB: failingDb },
+      ctx,
+    );
+    expect(res.status).toBe(200);
+    expect((await res.json<{ choices: unknown[] }>()).choices).toHaveLength(1);
+    await waitOnExecutionContext(ctx);
+    const eventId = res.headers.get("X-Gleaner-Event-Id")!;
+    await eventually(async () => ((await getEvent(key, eventId)).status === 200 ? true : undefined));
+  });
+});
