@@ -138,10 +138,10 @@ export async function listSnapshots(db: D1Database, project: string, name: strin
 export async function snapshotPage(db: D1Database, project: string, name: string, version: number, afterSeq: number, limit: number) {
   const { results } = await db
     .prepare(
-      `SELECT m.example_seq AS seq, x.line FROM snapshot_members m JOIN dataset_examples x ON x.seq = m.example_seq
+      `SELECT m.example_seq AS seq, x.line, x.content_hash, x.event_id FROM snapshot_members m JOIN dataset_examples x ON x.seq = m.example_seq
        WHERE m.project = ?1 AND m.dataset = ?2 AND m.version = ?3 AND m.example_seq > ?4 ORDER BY m.example_seq LIMIT ?5`,
     )
     .bind(project, name, version, afterSeq, limit)
-    .all<{ seq: number; line: string }>();
+    .all<{ seq: number; line: string; content_hash: string; event_id: string }>();
   return results;
 }

@@ -1,4 +1,5 @@
 import { snapshotPage, type DatasetRow } from "../adapters/dataset-store";
+import { formatExample, type ExportFormat } from "../domain/datasets/export-formats";
 
 /** Lines read per page while hashing or exporting a snapshot (bounded memory). */
 export const SNAPSHOT_PAGE = 1000;
@@ -52,8 +53,8 @@ export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number
   return { version, examples, bytes, sha256 };
 }
 
-/** Streams a snapshot as JSONL, one page of lines at a time. */
-export function exportSnapshot(db: D1Database, ds: DatasetRow, version: number): ReadableStream<Uint8Array> {
+/** Streams a snapshot as JSONL in a format, one page of lines at a time. */
+export function exportSnapshot(db: D1Database, ds: DatasetRow, version: number, format: ExportFormat = "openai-chat"): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after = 0;
   return new ReadableStream<Uint8Array>(
@@ -65,7 +66,7 @@ export function exportSnapshot(db: D1Database, ds: DatasetRow, version: number):
           return;
         }
         after = page[page.length - 1]!.seq;
-        controller.enqueue(encoder.encode(page.map((p) => `${p.line}\n`).join("")));
+        controller.enqueue(encoder.encode(page.map((p) => `${formatExample(p, format, { dataset: ds.name, version })}\n`).join("")));
       },
     },
     { highWaterMark: 1 },

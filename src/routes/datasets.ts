@@ -2,6 +2,8 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { findDataset, listDatasets, listSnapshots, upsertDataset } from "../adapters/dataset-store";
+import { loadScoringConfig } from "../adapters/scoring-store";
+import { EXPORT_FORMATS, type ExportFormat } from "../domain/datasets/export-formats";
 import { DATASET_NAME, datasetRulesSchema } from "../domain/datasets/rules";
 import type { Env } from "../env";
 import { createSnapshot, diffSnapshot, exportSnapshot } from "../pipeline/snapshots";
@@ -75,14 +77,47 @@ datasetRoutes.get("/:name/snapshots/:file{[a-z0-9]+\\.jsonl}", async (c) => {
   const version = stem === "current" ? ds.currentVersion : /^\d+$/.test(stem) ? Number(stem) : null;
   if (version === null) throw new ApiError(404, "not_found", stem === "current" ? "this dataset has no snapshot yet" : `'${stem}' is not a version`);
   const snapshot = await snapshotOr404(c.env, ds.project, ds.name, version);
-  return new Response(exportSnapshot(c.env.DB, ds, version), {
+  const format = (c.req.query("format") ?? "openai-chat") as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw new ApiError(400, "unknown_format", `format must be one of ${EXPORT_FORMATS.join(", ")}`);
+  return new Response(exportSnapshot(c.env.DB, ds, version, format), {
     headers: {
       "Content-Type": "application/x-ndjson",
-      "Content-Disposition": `attachment; filename="${ds.name}-v${version}.jsonl"`,
+      "Content-Disposition": `attachment; filename="${ds.name}-v${version}-${format}.jsonl"`,
+      "X-Gleaner-Format": format,
       "X-Gleaner-Examples": String(snapshot.examples),
       "X-Gleaner-Sha256": snapshot.sha256,
       ETag: `"${snapshot.sha256}"`,
     },
+  });
+});
+
+/**
+ * What a snapshot is, for whoever trains on it: its version, rules, the score
+ * policy (weight profiles) in force, redaction counts, and content hashes.
+ */
+datasetRoutes.get("/:name/snapshots/:version{[0-9]+}/manifest", async (c) => {
+  const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
+  const version = Number(c.req.param("version"));
+  const snapshot = await snapshotOr404(c.env, ds.project, ds.name, version);
+  const [profiles, redactions] = await Promise.all([
+    loadScoringConfig(c.env.DB),
+    c.env.DB.prepare("SELECT labels, value FROM counters WHERE name = 'redactions_total'").all<{ labels: string; value: number }>(),
+  ]);
+  return c.json({
+    dataset: ds.name,
+    version,
+    examples: snapshot.examples,
+    bytes: snapshot.bytes,
+    sha256: snapshot.sha256,
+    created_at: snapshot.created_at,
+    rules: snapshot.rules,
+    score_policy: {
+      profiles: [...profiles.profiles.values()].map((p) => ({ name: p.name, version: p.version, weights: p.weights })),
+      rules: profiles.rules,
+    },
+    redactions: Object.fromEntries(redactions.results.map((r) => [/kind="([^"]+)"/.exec(r.labels)?.[1] ?? r.labels, r.value])),
+    formats: EXPORT_FORMATS.map((f) => ({ format: f, url: `/v1/datasets/${ds.name}/snapshots/${version}.jsonl?format=${f}` })),
+    content_hashes: "each example's SHA-256 is its `content_hash` (the `id` of a retrieval line)",
   });
 });
 

@@ -88,6 +88,23 @@ describe("datasets", () => {
     expect(again.sha256).toBe(first.sha256);
   });
 
+  it("exports the same snapshot as ShareGPT and as a retrieval corpus, with a manifest", async () => {
+    const share = await call("/v1/datasets/default/snapshots/1.jsonl?format=sharegpt", { headers: auth() });
+    const shareLines = (await share.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { conversations: { from: string; value: string }[] });
+    expect(shareLines).toHaveLength(2);
+    expect(shareLines[0]!.conversations.map((m) => m.from)).toEqual(["system", "human", "gpt"]);
+    const rag = await call("/v1/datasets/default/snapshots/1.jsonl?format=retrieval", { headers: auth() });
+    const ragLines = (await rag.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; text: string; metadata: { version: number } });
+    expect(ragLines).toHaveLength(2);
+    expect(ragLines[0]!.metadata.version).toBe(1);
+    expect(ragLines[0]!.id).toMatch(/^[0-9a-f]{64}$/);
+    expect((await call("/v1/datasets/default/snapshots/1.jsonl?format=csv", { headers: auth() })).status).toBe(400);
+    const manifest = await (await call("/v1/datasets/default/snapshots/1/manifest", { headers: auth() })).json<Record<string, any>>();
+    expect(manifest).toMatchObject({ dataset: "default", version: 1, examples: 2 });
+    expect(manifest.score_policy.profiles.length).toBeGreaterThanOrEqual(4);
+    expect(manifest.redactions).toHaveProperty("bearer_token");
+  });
+
   it("rejects bad rules naming the field, and 404s unknown datasets and versions", async () => {
     const bad = await call("/v1/datasets/strict", { method: "PUT", headers: auth(), body: JSON.stringify({ rules: { min_value: 2 } }) });
     expect(bad.status).toBe(400);
