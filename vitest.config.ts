@@ -21,6 +21,14 @@ export default defineConfig(async () => {
   const fakeAi = await startFakeAiServer();
   return {
     test: {
+      // Istanbul: the provider vitest-pool-workers supports inside workerd. `npm test` enforces the thresholds.
+      coverage: {
+        provider: "istanbul",
+        include: ["src/**/*.ts", "cli/**/*.ts", "sdk/src/**/*.ts"],
+        exclude: ["src/ui/**"],
+        reporter: ["text-summary", "json-summary"],
+        thresholds: { lines: 80 },
+      },
       projects: [
         {
           plugins: [

@@ -51,6 +51,8 @@ export interface Env {
   QDRANT_URL?: string;
   /** Secret, optional: Qdrant API key. */
   QDRANT_API_KEY?: string;
+  /** Feature flag overrides: `name=on|off|<percent>`, comma-separated (see src/flags.ts). */
+  FLAGS?: string;
   /** Allowlisted proxy upstreams: `name=base-url[|SECRET_NAME]`, comma-separated. */
   PROXY_UPSTREAMS?: string;
   /** Secret, optional: when set, /metrics requires `Authorization: Bearer <it>`. */

@@ -15,5 +15,9 @@ export function scheduleCrons(schedules: string[], fire: (cron: string) => Promi
         }
       }),
   );
-  return { stop: () => jobs.forEach((j) => j.stop()) };
+  return {
+    stop: () => {
+      for (const job of jobs) job.stop();
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { Shipper, type ShipSummary } from "./shipper";
  * one exits at once (unsent lines are re-read next time, the server dedups).
  */
 export async function runShipCommand(argv: readonly string[]): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseShipArgs>;
   try {
     args = parseShipArgs(argv, process.env);
   } catch (e) {

@@ -199,7 +199,10 @@ export class GleanerClient {
     const head = this.#pending[0];
     if (!head) return;
     const due = head.seq <= this.#drainTo || this.#pending.length >= this.#caps.maxEvents || this.#pendingBytes >= this.#caps.maxBytes;
-    if (!due) return this.#armTimer();
+    if (!due) {
+      this.#armTimer();
+      return;
+    }
     this.#sending = this.#sendBatch().finally(() => {
       this.#sending = null;
       this.#kick();

@@ -43,7 +43,7 @@ export async function* readLines(path: string): AsyncGenerator<{ line: string; t
     let carry = "";
     for await (const chunk of stream) {
       carry += chunk as string;
-      let newline;
+      let newline: number;
       while ((newline = carry.indexOf("\n")) !== -1) {
         yield { line: carry.slice(0, newline), terminated: true };
         carry = carry.slice(newline + 1);

@@ -34,7 +34,7 @@ export class EmbeddedVectorStore implements VectorStore {
     await incrementCounter(this.db, "vector_queries_total", 1, 'store="embedded"').run();
     const results: VectorHit[][] = queries.map(() => []);
     const byProject = new Map<string, number[]>();
-    queries.forEach((q, i) => byProject.set(q.project, [...(byProject.get(q.project) ?? []), i]));
+    for (const [i, q] of queries.entries()) byProject.set(q.project, [...(byProject.get(q.project) ?? []), i]);
     for (const [project, indexes] of byProject) {
       const tops = indexes.map((i) => new TopK(queries[i]!.limit + (queries[i]!.excludeIds?.length ?? 0)));
       let before = Number.MAX_SAFE_INTEGER;

@@ -9,6 +9,7 @@ import { upcastEvent } from "../domain/upcast";
 import { dot } from "../domain/vector-math";
 import { utf8ByteLength } from "../domain/utf8";
 import { readConfig } from "../config";
+import { isFlagOn } from "../flags";
 import type { Env } from "../env";
 
 /** Near-duplicate search compares against this many newest examples of a dataset. */
@@ -70,8 +71,13 @@ async function addPage(env: Env, ds: DatasetRow, candidates: Awaited<ReturnType<
     ? await store.searchBatch(withVectors.map((e) => ({ project: ds.project, vector: e.vector!, limit: 1, excludeIds: [e.contentHash] })))
     : [];
   const nearEarlier = new Set(withVectors.filter((_, i) => (hits[i]?.[0]?.score ?? 0) >= ds.rules.near_duplicate_threshold).map((e) => e.contentHash));
+  const dedupe = isFlagOn("dataset_near_duplicates", env.FLAGS, ds.project);
   const kept: typeof examples = [];
   for (const e of examples) {
+    if (!dedupe) {
+      kept.push(e);
+      continue;
+    }
     if (nearEarlier.has(e.contentHash)) continue;
     if (e.vector && kept.some((k) => k.vector && dot(k.vector, e.vector!) >= ds.rules.near_duplicate_threshold)) continue;
     kept.push(e);

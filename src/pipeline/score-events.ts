@@ -150,7 +150,7 @@ async function findSimilarity(
       )
     : [];
   const fresh = new Map<string, number[]>();
-  searchable.forEach(({ p }, i) => fresh.set(p.hash, hits[i]!.map((h) => h.score)));
+  for (const [i, { p }] of searchable.entries()) fresh.set(p.hash, hits[i]!.map((h) => h.score));
 
   for (const p of pending) {
     let neighbours: number[] | null;

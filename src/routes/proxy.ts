@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { DependencyUnavailableError, callWithBreaker } from "../adapters/breaker";
 import { joinUrl } from "../adapters/join-url";
 import { readConfig } from "../config";
+import { isFlagOn } from "../flags";
 import { PROXIED_OPERATIONS, parseUpstreams, requestText, responseFacts, SseCollector, type ProxiedOperation } from "../domain/proxy-upstreams";
 import type { Env } from "../env";
 import { recordEventLater } from "../pipeline/record-event-later";
@@ -88,8 +89,10 @@ proxyRoutes.post("/:upstream/:op{.+}", async (c) => {
     ...(requestText(op, request) !== undefined ? { query: requestText(op, request) } : {}),
     attributes: { upstream: upstream.name, operation: op, status: res.status, stream: request.stream === true },
   };
-  const record = (facts: { text?: string | undefined; model?: string | undefined; tokensIn?: number | undefined; tokensOut?: number | undefined }) =>
-    recordEventLater(
+  const logging = isFlagOn("proxy_logging", c.env.FLAGS, project);
+  const record = async (facts: { text?: string | undefined; model?: string | undefined; tokensIn?: number | undefined; tokensOut?: number | undefined }) => {
+    if (!logging) return;
+    await recordEventLater(
       c.env,
       project,
       {
@@ -102,6 +105,7 @@ proxyRoutes.post("/:upstream/:op{.+}", async (c) => {
       },
       requestId,
     );
+  };
   const headers = new Headers({ "Content-Type": res.headers.get("Content-Type") ?? "application/json", "X-Gleaner-Event-Id": baseEvent.id });
 
   if ((res.headers.get("Content-Type") ?? "").includes("text/event-stream") && res.body) {

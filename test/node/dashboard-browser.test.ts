@@ -130,9 +130,8 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     expect(await page.locator("#score-chart rect.bar").count()).toBe(11);
     expect(await page.textContent("#jobs tbody")).toContain("relay");
     // High-value events among those sent become patterns; the panel lists them once distilled.
-    await page.waitForFunction(() => !document.querySelector("#patterns")?.textContent?.includes("none yet"), null, { timeout: 15_000 });
-    expect(await page.textContent("#patterns")).toContain("How do I rotate logs");
-    await page.waitForFunction(() => document.querySelector("#datasets")?.textContent?.includes("default"), null, { timeout: 10_000 });
+    expect(await textWhen(page, "#patterns", /How do I rotate logs/)).toContain("How do I rotate logs");
+    expect(await textWhen(page, "#datasets", /default/)).toContain("default");
 
     await new Promise((r) => setTimeout(r, 2_000));
     mkdirSync(join(PROJECT_DIR, "docs"), { recursive: true });

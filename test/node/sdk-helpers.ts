@@ -179,7 +179,8 @@ export class FakeGleaner {
       errors.push({ path: "event_id", message: "give exactly one of event_id or interaction_id" });
     }
     if (errors.length > 0) {
-      return error(400, "validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+      error(400, "validation_failed", errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
+      return;
     }
     const id = typeof body.id === "string" ? body.id : `fb_${JSON.stringify([body.event_id, body.interaction_id, body.rating])}`;
     const duplicate = this.feedback.some((f) => f.id === id);

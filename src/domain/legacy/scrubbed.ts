@@ -32,7 +32,7 @@ export function findScrubbed(value: unknown, prefix = ""): Record<string, ScrubK
       const kind = scrubKind(v);
       if (kind) found[path] = kind;
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => visit(item, path ? `${path}.${i}` : String(i)));
+      for (const [i, item] of v.entries()) visit(item, path ? `${path}.${i}` : String(i));
     } else if (typeof v === "object" && v !== null) {
       for (const [k, item] of Object.entries(v)) visit(item, path ? `${path}.${k}` : k);
     }

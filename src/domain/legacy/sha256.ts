@@ -48,7 +48,7 @@ export function sha256Hex(bytes: Uint8Array): string {
       b = a;
       a = (t1 + t2) | 0;
     }
-    [a, b, c, d, e, f, g, hh].forEach((v, i) => (h[i] = (h[i]! + v) | 0));
+    for (const [i, v] of [a, b, c, d, e, f, g, hh].entries()) h[i] = (h[i]! + v) | 0;
   }
   return Array.from(h, (v) => v.toString(16).padStart(8, "0")).join("");
 }
