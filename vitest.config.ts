@@ -23,7 +23,7 @@ export default defineConfig(async () => {
     test: {
       // Istanbul: the provider vitest-pool-workers supports inside workerd. `npm test` enforces the thresholds.
       coverage: {
-        provider: "istanbul",
+        provider: "istanbul" as const,
         include: ["src/**/*.ts", "cli/**/*.ts", "sdk/src/**/*.ts"],
         exclude: ["src/ui/**"],
         reporter: ["text-summary", "json-summary"],

@@ -1,3 +1,5 @@
+export {};
+
 /**
  * Smoke test against a running Gleaner: `BASE_URL=http://127.0.0.1:8787 GLEANER_ADMIN_TOKEN=… npm run smoke`
  * (or GLEANER_KEY=<project key> instead of the admin token). Used by the deploy workflow before promotion.
