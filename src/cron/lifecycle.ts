@@ -11,7 +11,8 @@ const DAY_MS = 86_400_000;
  * The `lifecycle` job applies each project's retention in pages:
  * expired raw events are archived to R2 as gzip NDJSON with a manifest, read
  * back and verified, and only then deleted (unprocessed events never are);
- * derived rows, dead letters and old archives are deleted when they expire.
+ * derived rows, dead letters and old archives are deleted when they expire,
+ * and interaction vectors beyond twice the similarity window are pruned.
  * Every step is counted (`learning_archived_events_total`, `learning_deleted_rows_total{kind}`).
  */
 export async function applyRetention(env: Env, params: Record<string, unknown> = {}) {
@@ -63,6 +64,15 @@ export async function applyRetention(env: Env, params: Record<string, unknown> =
       env.DB.prepare("DELETE FROM similarity_cache WHERE project = ?1 AND created_at < ?2").bind(project, processedCutoff),
     ]);
     summary.derived_deleted += derived.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+
+    // Interaction vectors only matter inside the similarity window: keep twice it per project, drop the rest.
+    const pruned = await env.DB.prepare(
+      `DELETE FROM vectors WHERE collection GLOB 'interactions__*' AND project = ?1 AND seq <= coalesce(
+         (SELECT seq FROM vectors WHERE collection GLOB 'interactions__*' AND project = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2), 0)`,
+    )
+      .bind(project, 2 * config.SIMILARITY_WINDOW)
+      .run();
+    summary.derived_deleted += pruned.meta.changes ?? 0;
 
     const { results: oldArchives } = await env.DB.prepare("SELECT key FROM archives WHERE project = ?1 AND created_at < ?2 LIMIT 100")
       .bind(project, now - policy.archives_days * DAY_MS)

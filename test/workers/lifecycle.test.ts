@@ -102,6 +102,19 @@ describe("lifecycle", () => {
     }
   });
 
+  it("prunes interaction vectors beyond twice the similarity window", async () => {
+    const window = Number(env.SIMILARITY_WINDOW ?? 2000);
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+       INSERT INTO vectors (collection, point_id, project, vector, payload)
+       SELECT 'interactions__gleaner-hash-v1__256', 'prune/' || i, ?1, '', '{}' FROM n`,
+    ).bind("prune-tests", 2 * window + 25).run();
+    await env.DB.prepare("INSERT INTO api_keys (id, project, key_hash, created_at) VALUES ('prunekey00000000', 'prune-tests', 'x', 0)").run();
+    await runJob("lifecycle");
+    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM vectors WHERE project = 'prune-tests'").first<{ n: number }>())!;
+    expect(n).toBe(2 * window);
+  });
+
   it("never deletes an event that was not processed, and honours a project's own policy", async () => {
     const put = await call(`/v1/admin/projects/${PROJECT}/retention`, {
       method: "PUT",
