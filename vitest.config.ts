@@ -66,6 +66,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             include: ["test/node/**/*.test.ts"],
+            setupFiles: ["./test/node/setup.ts"],
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,

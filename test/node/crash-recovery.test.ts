@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { ADMIN, crash, createKey, startProcess, tempDataDir, waitFor } from "./gleaner-process";
+import { afterEach, describe, expect, it } from "vitest";
+import { ADMIN, crash, createKey, startProcess, stopStartedProcesses, tempDataDir, waitFor } from "./gleaner-process";
+
+afterEach(stopStartedProcesses);
 
 interface Stats {
   events: { total: number; processed: number };

@@ -12,6 +12,26 @@ export interface GleanerProcess {
   exited: Promise<number | null>;
 }
 
+/** Every process a test started and that has not exited yet. */
+const running = new Set<GleanerProcess>();
+
+/**
+ * Kills (SIGKILL, whole process group) every started process still running.
+ * test/node/setup.ts calls it after each file, so a failing test never leaves a
+ * workerd behind; tests that start a process per test call it in afterEach.
+ */
+export async function stopStartedProcesses(): Promise<void> {
+  const left = [...running];
+  for (const p of left) {
+    try {
+      process.kill(-p.child.pid!, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  await Promise.all(left.map((p) => p.exited));
+}
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), "gleaner-test-"));
 }
@@ -25,9 +45,17 @@ export async function startProcess(dataDir: string, env: Record<string, string> 
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  const handle: GleanerProcess = { child, base: "", output: () => out, exited: undefined as unknown as Promise<number | null> };
+  running.add(handle);
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+  const exited = new Promise<number | null>((r) =>
+    child.on("close", (code) => {
+      running.delete(handle);
+      r(code);
+    }),
+  );
+  handle.exited = exited;
   const base = await new Promise<string>((ok, fail) => {
     const timer = setInterval(() => {
       const m = /Gleaner listening on (http:\/\/\S+)/.exec(out);
@@ -41,7 +69,8 @@ export async function startProcess(dataDir: string, env: Record<string, string> 
       fail(new Error(`gleaner exited (${code}) before listening:\n${out}`));
     });
   });
-  return { child, base, output: () => out, exited };
+  handle.base = base;
+  return handle;
 }
 
 /** kill -9 of the whole process group: the Node runner and its workerd. */

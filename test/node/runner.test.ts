@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { createKey, startProcess, tempDataDir, waitFor } from "./gleaner-process";
+import { afterEach, describe, expect, it } from "vitest";
+import { createKey, startProcess, stopStartedProcesses, tempDataDir, waitFor } from "./gleaner-process";
+
+afterEach(stopStartedProcesses);
 
 describe("npm start (the local workerd runner)", () => {
   it("serves, stores and processes an event, and stops cleanly on Ctrl-C", async () => {

@@ -162,8 +162,12 @@ describe("upcastLegacyEnvelope", () => {
           if (first.ok) expect(first.event.type).toBe(type);
         },
       ),
+      { numRuns: 300 },
     );
-    fc.assert(fc.property(fc.jsonValue(), (record) => void upcastLegacyEnvelope(envelope(record))));
+    fc.assert(
+      fc.property(fc.jsonValue(), (record) => void upcastLegacyEnvelope(envelope(record))),
+      { numRuns: 300 },
+    );
   });
 
   it("rejects malformed envelopes and untyped records with a path and a reason", () => {

@@ -4,6 +4,8 @@ import { COMPONENTS, feedbackComponent, similarityComponents, type Components } 
 import { scoreInteraction, type Weights } from "../../src/domain/scoring/score";
 
 const ref = { profile: "p", version: 1 };
+/** Explicit run count: the same depth everywhere, whatever fast-check's default becomes. */
+const RUNS = { numRuns: 500 };
 const componentValue = fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null });
 const components = fc.record(Object.fromEntries(COMPONENTS.map((c) => [c, componentValue])) as Record<keyof Components, typeof componentValue>);
 // Zero or a normal float: denormal weights underflow to 0 when scaled, which is arithmetic, not scoring.
@@ -24,6 +26,7 @@ describe("scoreInteraction (properties)", () => {
           expect(s.value).toBeLessThanOrEqual(1);
         } else expect(s.confidence).toBe(0);
       }),
+      RUNS,
     );
   });
 
@@ -37,6 +40,7 @@ describe("scoreInteraction (properties)", () => {
         else expect(b.value).toBeCloseTo(a.value, 9);
         expect(b.confidence).toBeCloseTo(a.confidence, 9);
       }),
+      RUNS,
     );
   });
 
@@ -50,6 +54,7 @@ describe("scoreInteraction (properties)", () => {
         const b = scoreInteraction(raised, w, ref);
         if (a.value !== null) expect(b.value!).toBeGreaterThanOrEqual(a.value - 1e-12);
       }),
+      RUNS,
     );
   });
 });
