@@ -11,12 +11,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startGleaner } from "../cli/runner/server";
 import { resolveSettings } from "../cli/runner/settings";
+import { unstable_readConfig } from "wrangler";
 
 const total = Number(process.argv[2] ?? 20_000);
 const outcome = process.argv[3] ?? "success";
 const projectDir = resolve(import.meta.dirname, "..");
 const dataDir = mkdtempSync(join(tmpdir(), "gleaner-capacity-"));
-const settings = resolveSettings(projectDir, { ...process.env, PORT: "0", GLEANER_DATA_DIR: dataDir, GLEANER_ADMIN_TOKEN: "capacity-admin-token-0123456789" }, []);
+const varNames = Object.keys(unstable_readConfig({ config: join(projectDir, "wrangler.toml") }).vars ?? {});
+const settings = resolveSettings(projectDir, { ...process.env, PORT: "0", GLEANER_DATA_DIR: dataDir, GLEANER_ADMIN_TOKEN: "capacity-admin-token-0123456789" }, varNames);
 const gleaner = await startGleaner(projectDir, settings);
 const base = gleaner.url.origin;
 const admin = { Authorization: `Bearer ${settings.adminToken}` };
