@@ -7,6 +7,7 @@ import { eventsRoutes } from "./routes/events";
 import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
+import { openapiRoutes } from "./routes/openapi";
 import { otlpRoutes } from "./routes/otlp";
 import { patternRoutes } from "./routes/patterns";
 import { proxyRoutes } from "./routes/proxy";
@@ -18,6 +19,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", healthRoutes)
   .route("/", metricsRoutes)
   .route("/", uiRoutes)
+  .route("/", openapiRoutes)
   .route("/v1/events", eventsRoutes)
   .route("/v1/feedback", feedbackRoutes)
   .route("/v1/patterns", patternRoutes)

@@ -37,33 +37,40 @@ export class EmbeddedVectorStore implements VectorStore {
     for (const [i, q] of queries.entries()) byProject.set(q.project, [...(byProject.get(q.project) ?? []), i]);
     for (const [project, indexes] of byProject) {
       const tops = indexes.map((i) => new TopK(queries[i]!.limit + (queries[i]!.excludeIds?.length ?? 0)));
-      let before = Number.MAX_SAFE_INTEGER;
-      let scanned = 0;
-      while (scanned < this.window) {
-        const { results: rows } = await this.db
-          .prepare(
-            "SELECT seq, point_id, vector, payload FROM vectors WHERE collection = ?1 AND project = ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
-          )
-          .bind(this.collection, project, before, Math.min(SCAN_PAGE, this.window - scanned))
-          .all<{ seq: number; point_id: string; vector: string; payload: string }>();
-        for (const row of rows) {
-          const v = vectorFromBase64(row.vector);
-          const payload = indexes.some((qi) => queries[qi]!.filter) ? (JSON.parse(row.payload) as Record<string, unknown>) : undefined;
-          indexes.forEach((qi, j) => {
-            if (payload && !matchesFilter(payload, queries[qi]!.filter)) return;
-            tops[j]!.offer(row.point_id, dot(queries[qi]!.vector, v));
-          });
-        }
-        scanned += rows.length;
-        if (rows.length < SCAN_PAGE) break;
-        before = rows[rows.length - 1]!.seq;
-      }
+      await this.scan(project, queries, indexes, tops);
       indexes.forEach((qi, j) => {
         const exclude = new Set(queries[qi]!.excludeIds ?? []);
         results[qi] = tops[j]!.items.filter((h) => !exclude.has(h.id)).slice(0, queries[qi]!.limit);
       });
     }
     return results;
+  }
+
+  /** Pages through the newest `window` rows of a project in D1, scoring every query per row. */
+  private async scan(project: string, queries: readonly VectorQuery[], indexes: number[], tops: TopK[]): Promise<void> {
+    const filtering = indexes.some((qi) => queries[qi]!.filter);
+    let before = Number.MAX_SAFE_INTEGER;
+    let scanned = 0;
+    while (scanned < this.window) {
+      const { results: rows } = await this.db
+        .prepare(
+          `SELECT seq, point_id, vector, ${filtering ? "payload" : "NULL AS payload"} FROM vectors
+           WHERE collection = ?1 AND project = ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4`,
+        )
+        .bind(this.collection, project, before, Math.min(SCAN_PAGE, this.window - scanned))
+        .all<{ seq: number; point_id: string; vector: string; payload: string | null }>();
+      for (const row of rows) {
+        const v = vectorFromBase64(row.vector);
+        const payload = filtering ? (JSON.parse(row.payload ?? "{}") as Record<string, unknown>) : undefined;
+        indexes.forEach((qi, j) => {
+          if (payload && !matchesFilter(payload, queries[qi]!.filter)) return;
+          tops[j]!.offer(row.point_id, dot(queries[qi]!.vector, v));
+        });
+      }
+      scanned += rows.length;
+      if (rows.length < SCAN_PAGE) break;
+      before = rows[rows.length - 1]!.seq;
+    }
   }
 }
 

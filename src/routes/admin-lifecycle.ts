@@ -14,8 +14,8 @@ import { validationHook } from "./validation";
 export const adminLifecycleRoutes = new Hono<{ Bindings: Env }>();
 
 const days = z.number().int().min(1).max(36_500);
-const policySchema = z.strictObject({ raw_events_days: days, processed_days: days, dead_letters_days: days, archives_days: days });
-const projectParam = z.object({ project: z.string().regex(PROJECT_NAME, "not a project name") });
+export const policySchema = z.strictObject({ raw_events_days: days, processed_days: days, dead_letters_days: days, archives_days: days });
+export const projectParam = z.object({ project: z.string().regex(PROJECT_NAME, "not a project name") });
 
 function defaultsOf(env: Env) {
   const c = readConfig(env);
@@ -54,13 +54,15 @@ adminLifecycleRoutes.get("/archives", async (c) => {
   return c.json({ archives: results });
 });
 
+export const restoreBody = z.strictObject({ key: z.string().min(1) });
+
 const archiveLineSchema = z.object({ project: z.string(), event: z.record(z.string(), z.unknown()) });
 
 /**
  * Re-imports an archive through the normal ingest path. Events still stored
  * answer duplicate, so a restore is safe to repeat.
  */
-adminLifecycleRoutes.post("/archives/restore", zValidator("json", z.strictObject({ key: z.string().min(1) }), validationHook), async (c) => {
+adminLifecycleRoutes.post("/archives/restore", zValidator("json", restoreBody, validationHook), async (c) => {
   const { key } = c.req.valid("json");
   const text = await readArchive(c.env.ARCHIVE, key);
   if (text === null) throw new ApiError(404, "not_found", `no archive '${key}'`);

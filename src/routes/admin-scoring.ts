@@ -12,10 +12,14 @@ import { validationHook } from "./validation";
 /** Weight profiles, the rules that choose them, and fitted weights. Mounted under /v1/admin (admin token). */
 export const adminScoringRoutes = new Hono<{ Bindings: Env }>();
 
-const profileParam = z.object({ name: z.string().regex(PROFILE_NAME, "must be 1-63 of a-z, 0-9 or '_', starting with a letter") });
+export const profileParam = z.object({ name: z.string().regex(PROFILE_NAME, "must be 1-63 of a-z, 0-9 or '_', starting with a letter") });
 
 /** Fewest labelled samples a fit needs before it reports anything. */
 const FIT_MIN_SAMPLES = 10;
+
+export const profileVersionBody = z.strictObject({ weights: weightsSchema, note: z.string().max(500).optional() });
+
+export const rulesBody = z.strictObject({ rules: z.array(profileRuleSchema).max(200) });
 
 adminScoringRoutes.get("/profiles", async (c) => {
   const versions = await listProfileVersions(c.env.DB);
@@ -26,7 +30,7 @@ adminScoringRoutes.get("/profiles", async (c) => {
 adminScoringRoutes.post(
   "/profiles/:name/versions",
   zValidator("param", profileParam, validationHook),
-  zValidator("json", z.strictObject({ weights: weightsSchema, note: z.string().max(500).optional() }), validationHook),
+  zValidator("json", profileVersionBody, validationHook),
   async (c) => {
     const { name } = c.req.valid("param");
     const { weights, note } = c.req.valid("json");
@@ -39,7 +43,7 @@ adminScoringRoutes.get("/rules", async (c) => c.json({ rules: (await loadScoring
 
 adminScoringRoutes.put(
   "/rules",
-  zValidator("json", z.strictObject({ rules: z.array(profileRuleSchema).max(200) }), validationHook),
+  zValidator("json", rulesBody, validationHook),
   async (c) => {
     const { rules } = c.req.valid("json");
     const known = (await loadScoringConfig(c.env.DB)).profiles;

@@ -23,13 +23,13 @@ adminRoutes.route("/scoring", adminScoringRoutes);
 adminRoutes.route("/dead-letters", deadLetterRoutes);
 adminRoutes.route("/", adminLifecycleRoutes);
 
+export const keyProjectParam = z.object({
+  project: z.string().regex(PROJECT_NAME, "must be 1-63 of a-z, 0-9, '-' or '_', starting with a letter or digit"),
+});
+
 adminRoutes.post(
   "/projects/:project/keys",
-  zValidator(
-    "param",
-    z.object({ project: z.string().regex(PROJECT_NAME, "must be 1-63 of a-z, 0-9, '-' or '_', starting with a letter or digit") }),
-    validationHook,
-  ),
+  zValidator("param", keyProjectParam, validationHook),
   async (c) => {
     const created = await createApiKey(c.env.DB, c.req.valid("param").project, Date.now());
     return c.json(created, 201);

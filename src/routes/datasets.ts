@@ -15,7 +15,11 @@ export const datasetRoutes = new Hono<{ Bindings: Env; Variables: ProjectVars }>
 
 datasetRoutes.use("*", requireProjectKey);
 
-const nameParam = z.object({ name: z.string().regex(DATASET_NAME, "must be 1-63 of a-z, 0-9, '-' or '_'") });
+export const nameParam = z.object({ name: z.string().regex(DATASET_NAME, "must be 1-63 of a-z, 0-9, '-' or '_'") });
+
+export const datasetBody = z.strictObject({ rules: datasetRulesSchema.default(datasetRulesSchema.parse({})) });
+
+export const rollbackBody = z.strictObject({ version: z.number().int().positive() });
 
 async function datasetOr404(env: Env, project: string, name: string) {
   const ds = await findDataset(env.DB, project, name);
@@ -51,7 +55,7 @@ datasetRoutes.get("/", async (c) => {
 datasetRoutes.put(
   "/:name",
   zValidator("param", nameParam, validationHook),
-  zValidator("json", z.strictObject({ rules: datasetRulesSchema.default(datasetRulesSchema.parse({})) }), validationHook),
+  zValidator("json", datasetBody, validationHook),
   async (c) => {
     const { name } = c.req.valid("param");
     const { rules } = c.req.valid("json");
@@ -131,7 +135,7 @@ datasetRoutes.get("/:name/snapshots/:version{[0-9]+}/diff", async (c) => {
 /** Moves the dataset's current pointer back (or forward) to an existing snapshot. */
 datasetRoutes.post(
   "/:name/rollback",
-  zValidator("json", z.strictObject({ version: z.number().int().positive() }), validationHook),
+  zValidator("json", rollbackBody, validationHook),
   async (c) => {
     const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
     const { version } = c.req.valid("json");

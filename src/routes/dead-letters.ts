@@ -11,12 +11,14 @@ import { validationHook } from "./validation";
 /** Dead letters: list, replay (idempotent), purge with a reason. Mounted under /v1/admin. */
 export const deadLetterRoutes = new Hono<{ Bindings: Env }>();
 
-const listQuery = z.object({
+export const listQuery = z.object({
   queue: z.string().optional(),
   include_replayed: z.enum(["true", "false"]).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   before: z.coerce.number().int().optional(),
 });
+
+export const purgeBody = z.strictObject({ reason: z.string().min(3, "say why (at least 3 characters)").max(500) });
 
 deadLetterRoutes.get("/", zValidator("query", listQuery, validationHook), async (c) => {
   const q = c.req.valid("query");
@@ -61,7 +63,7 @@ deadLetterRoutes.post("/:id/replay", async (c) => {
 
 deadLetterRoutes.delete(
   "/:id",
-  zValidator("json", z.strictObject({ reason: z.string().min(3, "say why (at least 3 characters)").max(500) }), validationHook),
+  zValidator("json", purgeBody, validationHook),
   async (c) => {
     const id = c.req.param("id");
     if (!(await purgeDeadLetter(c.env.DB, id, c.req.valid("json").reason, Date.now()))) throw new ApiError(404, "not_found", `no dead letter '${id}'`);

@@ -18,7 +18,7 @@ patternRoutes.use("*", requireProjectKey);
 /** Most results one search returns. */
 const MAX_K = 50;
 
-const searchSchema = z.strictObject({
+export const searchSchema = z.strictObject({
   q: z.string().min(1, "must not be empty").max(4000),
   k: z.coerce.number().int().min(1).max(MAX_K).default(5),
   filters: z
@@ -29,6 +29,8 @@ const searchSchema = z.strictObject({
     })
     .optional(),
 });
+
+export const searchQuerySchema = searchSchema.omit({ filters: true });
 
 async function search(env: Env, project: string, input: z.infer<typeof searchSchema>) {
   const deps = createPatternDeps(env);
@@ -71,7 +73,7 @@ async function search(env: Env, project: string, input: z.infer<typeof searchSch
 }
 
 /** Semantic search for agents doing retrieval: the k patterns nearest in meaning to q. */
-patternRoutes.get("/search", zValidator("query", searchSchema.omit({ filters: true }), validationHook), async (c) =>
+patternRoutes.get("/search", zValidator("query", searchQuerySchema, validationHook), async (c) =>
   c.json(await search(c.env, c.get("project"), c.req.valid("query"))),
 );
 
