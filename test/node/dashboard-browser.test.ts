@@ -145,4 +145,20 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+  it("serves the API reference at /docs: it renders every operation offline, with no console error", async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const outside: string[] = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("request", (r) => !r.url().startsWith(gleaner!.base) && outside.push(r.url()));
+    await page.goto(`${gleaner!.base}/docs`);
+    expect(await textWhen(page, "#version", /OpenAPI 3\.1/)).toContain("OpenAPI 3.1");
+    expect(await page.locator("details.op").count()).toBeGreaterThan(30);
+    expect(await page.textContent("#operations")).toContain("/v1/events");
+    expect(problems).toEqual([]);
+    expect(outside).toEqual([]);
+    await context.close();
+  });
 });
