@@ -1,4 +1,5 @@
 import { eventV1Schema, toFieldErrors, type FieldError } from "./event-schema";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth";
 import { isLegacyEnvelope, upcastLegacyEnvelope } from "./legacy";
 import { redactValue, type RedactionRule } from "./redaction";
 import { parseClientTimestamp } from "./timestamps";
@@ -99,6 +100,10 @@ export function validateItems(
   items.forEach((item, index) => {
     if ("parseError" in item) {
       results.push({ index, status: "rejected", errors: [{ path: "", message: item.parseError }] });
+      return;
+    }
+    if (jsonDepthExceeds(item.value)) {
+      results.push({ index, ...(idOf(item.value) ? { id: idOf(item.value)! } : {}), status: "rejected", errors: [{ path: "", message: `event nests deeper than ${MAX_JSON_DEPTH} levels` }] });
       return;
     }
     let value = item.value;

@@ -142,6 +142,21 @@ describe("POST /v1/events", () => {
     expect(body.results[0].errors[0].message).toMatch(/bytes; the limit is/);
   });
 
+  it("rejects an event nested too deep with a reason, never a 5xx", async () => {
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 5000; i++) deep = { d: deep };
+    const lines = [JSON.stringify(event("deep-ok")), `{"id":"deep-1","type":"t","source":"s","timestamp":"2026-01-01T00:00:00Z","attributes":${JSON.stringify(deep)}}`].join("\n");
+    const res = await call("/v1/events", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-ndjson" },
+      body: lines,
+    });
+    expect(res.status).toBe(207);
+    const body = await res.json<{ results: { status: string; errors?: { message: string }[] }[] }>();
+    expect(body.results[1]!.status).toBe("rejected");
+    expect(body.results[1]!.errors![0]!.message).toContain("nests deeper than 32 levels");
+  });
+
   it("refuses more events than the per-request limit with 413", async () => {
     const many = Array.from({ length: Number(env.MAX_EVENTS_PER_REQUEST) + 1 }, (_, i) => event(`many-${i}`));
     const res = await postEvents(key, many);
