@@ -1,0 +1,58 @@
+import { ADMIN } from "./gleaner";
+
+export interface Stats {
+  events: { total: number; processed: number };
+  pending: { batches: number; events: number; oldestCreatedAt: number | null };
+  counters: Record<string, number>;
+}
+
+export async function createKey(base: string, project: string): Promise<string> {
+  const res = await fetch(`${base}/v1/admin/projects/${project}/keys`, { method: "POST", headers: ADMIN });
+  if (res.status !== 201) throw new Error(`key creation: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
+}
+
+export async function stats(base: string): Promise<Stats> {
+  const res = await fetch(`${base}/v1/admin/stats`, { headers: ADMIN });
+  if (!res.ok) throw new Error(`stats: ${res.status}`);
+  return (await res.json()) as Stats;
+}
+
+export async function runJob(base: string, job: string, params: Record<string, unknown> = {}): Promise<{ duration_ms: number; result: Record<string, unknown> }> {
+  const res = await fetch(`${base}/v1/admin/jobs/${job}/run`, { method: "POST", headers: ADMIN, body: JSON.stringify(params) });
+  if (!res.ok) throw new Error(`job ${job}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { duration_ms: number; result: Record<string, unknown> };
+}
+
+/** Prometheus samples from /metrics as `name{labels}` → value. */
+export async function metrics(base: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const i = line.lastIndexOf(" ");
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` every `everyMs` until it returns a value, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Waits until every accepted event is processed and no chunk is unfinished. */
+export function drained(base: string, timeoutMs: number): Promise<Stats> {
+  return waitFor("the backlog to drain", async () => {
+    const s = await stats(base);
+    return s.pending.batches === 0 && s.events.processed === s.events.total ? s : undefined;
+  }, timeoutMs, 500);
+}

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { treeRssMb } from "./proc";
+
+export const PROJECT_DIR = resolve(import.meta.dirname, "../..");
+export const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
+export const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" };
+
+export interface Gleaner {
+  pid: number;
+  base: string;
+  dataDir: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+const made: string[] = [];
+
+/** A new directory under the system temp dir, removed by removeTempDirs(). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir() made (a 1M-event data dir is gigabytes). */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+let defaultEntry = ["cli/start.ts"];
+
+/**
+ * Makes every later start run bench/profile/variant.ts with these wrangler.toml
+ * edits instead of cli/start.ts (`npm run bench -- --variant='s/from/to/'`).
+ */
+export function useVariant(edits: string[]): void {
+  defaultEntry = ["bench/profile/variant.ts", ...edits];
+}
+
+/**
+ * Starts Gleaner exactly as `npm start` does (`cli/start.ts`: bundle, Miniflare,
+ * migrations, crons, startup relay) in its own process group on 127.0.0.1 and a
+ * free port. `vars` are environment variables: any wrangler [vars] name overrides it.
+ * `entry` replaces cli/start.ts (see useVariant).
+ */
+export async function startGleaner(dataDir: string, vars: Record<string, string> = {}, entry: string[] = defaultEntry): Promise<Gleaner> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
+    cwd: PROJECT_DIR,
+    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", GLEANER_DATA_DIR: dataDir, GLEANER_ADMIN_TOKEN: ADMIN_TOKEN, ...vars },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const keep = (d: Buffer) => {
+    out += d;
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+  const base = await new Promise<string>((ok, fail) => {
+    const timer = setInterval(() => {
+      const m = /Gleaner listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearInterval(timer);
+        ok(m[1]!);
+      }
+    }, 25);
+    void exited.then((code) => {
+      clearInterval(timer);
+      fail(new Error(`gleaner exited (${code}) before listening:\n${out.slice(-4000)}`));
+    });
+  });
+  return { pid: child.pid!, base, dataDir, child, exited, output: () => out };
+}
+
+/** kill -9 of the runner's process group: the Node runner and its workerd. */
+export async function killHard(g: Gleaner): Promise<void> {
+  try {
+    process.kill(-g.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+  await g.exited;
+}
+
+/** Ctrl-C: the runner disposes Miniflare and exits 0. Falls back to kill -9 after `graceMs`. */
+export async function stopGleaner(g: Gleaner, graceMs = 15_000): Promise<number | null> {
+  try {
+    process.kill(g.pid, "SIGINT");
+  } catch {
+    return g.exited;
+  }
+  const timer = setTimeout(() => void killHard(g), graceMs);
+  const code = await g.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/** Peak RSS (MB) of the runner's process tree, sampled every `everyMs` until stopped. */
+export function sampleRss(g: Gleaner, everyMs = 250): { stop(): number; peak(): number } {
+  let peak = 0;
+  const tick = () => (peak = Math.max(peak, treeRssMb(g.pid)));
+  tick();
+  const timer = setInterval(tick, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      tick();
+      return peak;
+    },
+    peak: () => peak,
+  };
+}

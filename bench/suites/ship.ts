@@ -1,0 +1,103 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ADMIN, PROJECT_DIR, startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
+import { cpuSeconds, findInTree } from "../lib/proc";
+
+export const FIXTURES_DIR = resolve(PROJECT_DIR, "../shared/fixtures/legacy-telemetry");
+
+export interface ShipSummary {
+  files: number;
+  lines: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  quarantined: number;
+  truncated: number;
+}
+
+export interface ShipFigure {
+  mb: number;
+  lines: number;
+  seconds: number;
+  mbPerS: number | null;
+  eventsPerS: number | null;
+  summary: ShipSummary | null;
+  /** CPU seconds the shipper and workerd used during the run: who the bottleneck is. */
+  shipperCpuS?: number;
+  workerdCpuS?: number;
+  error?: string;
+}
+
+/**
+ * The legacy fixtures repeated until they reach `targetMb`, one file per
+ * producer under its own name (the label decides nothing but the id, and
+ * every copy sits at another offset, so every line is a new event).
+ */
+export function buildCorpus(targetMb: number, dir: string): { files: string[]; bytes: number } {
+  mkdirSync(dir, { recursive: true });
+  const sources = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith(".jsonl")).sort();
+  const texts = sources.map((f) => readFileSync(join(FIXTURES_DIR, f), "utf8")).map((t) => (t.endsWith("\n") ? t : `${t}\n`));
+  const once = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+  const copies = Math.max(1, Math.round((targetMb * 1024 * 1024) / once));
+  const files = sources.map((f, i) => {
+    const path = join(dir, f);
+    writeFileSync(path, texts[i]!.repeat(copies));
+    return path;
+  });
+  return { files, bytes: files.reduce((n, f) => n + statSync(f).size, 0) };
+}
+
+function runShip(base: string, key: string, stateDir: string, files: string[]): Promise<{ code: number | null; stdout: string; stderr: string; cpuS: number }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, ["bin/gleaner.mjs", "ship", "--url", base, "--key", key, "--once", "--state", stateDir, ...files], {
+      cwd: PROJECT_DIR,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let cpuS = 0;
+    const timer = setInterval(() => (cpuS = Math.max(cpuS, cpuSeconds(child.pid!))), 200);
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => {
+      clearInterval(timer);
+      ok({ code, stdout, stderr, cpuS });
+    });
+  });
+}
+
+/**
+ * MB/s of `gleaner ship --once` over the corpus into a fresh Gleaner. The
+ * backlog budget is raised so the figure is import (durable acceptance), not
+ * the scoring rate, which the end-to-end figure reports.
+ */
+export async function measureShip(targetMb: number): Promise<ShipFigure> {
+  const work = tempDir("gleaner-bench-ship-");
+  const corpus = buildCorpus(targetMb, join(work, "corpus"));
+  const mb = corpus.bytes / 1024 / 1024;
+  const g = await startGleaner(join(work, "data"), { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" });
+  try {
+    const res = await fetch(`${g.base}/v1/admin/projects/bench-ship/keys`, { method: "POST", headers: ADMIN });
+    const { key } = (await res.json()) as { key: string };
+    const workerd = findInTree(g.pid, "workerd");
+    const workerdBefore = workerd ? cpuSeconds(workerd) : 0;
+    const started = Date.now();
+    const run = await runShip(g.base, key, join(work, "ship-state"), corpus.files);
+    const seconds = (Date.now() - started) / 1000;
+    const workerdCpuS = workerd ? cpuSeconds(workerd) - workerdBefore : undefined;
+    const last = run.stdout.trim().split("\n").at(-1) ?? "";
+    let summary: ShipSummary | null = null;
+    try {
+      summary = JSON.parse(last) as ShipSummary;
+    } catch {
+      summary = null;
+    }
+    if (run.code !== 0 || !summary) {
+      return { mb, lines: 0, seconds, mbPerS: null, eventsPerS: null, summary, error: `gleaner ship exited ${run.code}: ${(run.stderr || run.stdout).trim().slice(-500)}` };
+    }
+    return { mb, lines: summary.lines, seconds, mbPerS: mb / seconds, eventsPerS: summary.accepted / seconds, summary, shipperCpuS: run.cpuS, ...(workerdCpuS !== undefined ? { workerdCpuS } : {}) };
+  } finally {
+    await stopGleaner(g);
+  }
+}
