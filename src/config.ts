@@ -34,8 +34,8 @@ export const DEFAULTS = {
   BACKPRESSURE_MAX_LAG_SECONDS: 300,
   /** Retry-After sent with a 429. */
   BACKPRESSURE_RETRY_AFTER_SECONDS: 30,
-  /** How long ingest reuses one backlog reading. */
-  BACKPRESSURE_CACHE_MS: 2000,
+  /** How long ingest reuses one backlog reading: the backlog can overshoot its budget by what arrives meanwhile. */
+  BACKPRESSURE_CACHE_MS: 500,
   /** Every outbound call (LLM, embeddings, Qdrant) is abandoned after this long. */
   OUTBOUND_TIMEOUT_MS: 10_000,
   /** Consecutive failures that open a dependency's circuit breaker. */

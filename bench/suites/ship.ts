@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ADMIN, PROJECT_DIR, startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
 import { cpuSeconds, findInTree } from "../lib/proc";
@@ -17,6 +17,8 @@ export interface ShipSummary {
 }
 
 export interface ShipFigure {
+  /** The real fixtures, or (in a checkout without ../shared, e.g. CI) synthetic legacy lines. */
+  corpus: "fixtures" | "synthetic";
   mb: number;
   lines: number;
   seconds: number;
@@ -29,23 +31,44 @@ export interface ShipFigure {
   error?: string;
 }
 
+/** Legacy lines as two producers wrote them (Python json.dumps style), for checkouts without the fixtures. */
+function syntheticSources(): { name: string; text: string }[] {
+  const lines = (make: (i: number) => Record<string, unknown>) =>
+    Array.from({ length: 500 }, (_, i) => `${JSON.stringify(make(i)).replaceAll('","', '", "').replaceAll('":', '": ')}\n`).join("");
+  return [
+    {
+      name: "hybrid-events.jsonl",
+      text: lines((i) => ({ event_type: "local_inference", timestamp: `2026-06-01T12:00:${String(i % 60).padStart(2, "0")}.000000+00:00`, query: `question ${i} about rotating logs`, response: `answer ${i}: use logrotate with copytruncate`, model: "local", latency_ms: i })),
+    },
+    {
+      name: "aidb-events.jsonl",
+      text: lines((i) => ({ timestamp: "2026-06-01T12:00:00.000000+00:00", source: "aidb", event_type: "skills_list", llm_used: null, tokens_saved: 0, rag_hits: 0, collections_used: [], model: null, latency_ms: i, cache_hit: null, metadata: { count: i } })),
+    },
+  ];
+}
+
 /**
  * The legacy fixtures repeated until they reach `targetMb`, one file per
  * producer under its own name (the label decides nothing but the id, and
- * every copy sits at another offset, so every line is a new event).
+ * every copy sits at another offset, so every line is a new event). Without
+ * the fixtures (a checkout without ../shared), synthetic legacy lines.
  */
-export function buildCorpus(targetMb: number, dir: string): { files: string[]; bytes: number } {
+export function buildCorpus(targetMb: number, dir: string, fixturesDir = FIXTURES_DIR): { files: string[]; bytes: number; corpus: ShipFigure["corpus"] } {
   mkdirSync(dir, { recursive: true });
-  const sources = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith(".jsonl")).sort();
-  const texts = sources.map((f) => readFileSync(join(FIXTURES_DIR, f), "utf8")).map((t) => (t.endsWith("\n") ? t : `${t}\n`));
+  const corpus = existsSync(fixturesDir) ? "fixtures" : "synthetic";
+  const sources =
+    corpus === "fixtures"
+      ? readdirSync(fixturesDir).filter((f) => f.endsWith(".jsonl")).sort().map((name) => ({ name, text: readFileSync(join(fixturesDir, name), "utf8") }))
+      : syntheticSources();
+  const texts = sources.map((src) => (src.text.endsWith("\n") ? src.text : `${src.text}\n`));
   const once = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
   const copies = Math.max(1, Math.round((targetMb * 1024 * 1024) / once));
-  const files = sources.map((f, i) => {
-    const path = join(dir, f);
+  const files = sources.map((src, i) => {
+    const path = join(dir, src.name);
     writeFileSync(path, texts[i]!.repeat(copies));
     return path;
   });
-  return { files, bytes: files.reduce((n, f) => n + statSync(f).size, 0) };
+  return { files, bytes: files.reduce((n, f) => n + statSync(f).size, 0), corpus };
 }
 
 function runShip(base: string, key: string, stateDir: string, files: string[]): Promise<{ code: number | null; stdout: string; stderr: string; cpuS: number }> {
@@ -72,9 +95,9 @@ function runShip(base: string, key: string, stateDir: string, files: string[]): 
  * backlog budget is raised so the figure is import (durable acceptance), not
  * the scoring rate, which the end-to-end figure reports.
  */
-export async function measureShip(targetMb: number): Promise<ShipFigure> {
+export async function measureShip(targetMb: number, fixturesDir = FIXTURES_DIR): Promise<ShipFigure> {
   const work = tempDir("gleaner-bench-ship-");
-  const corpus = buildCorpus(targetMb, join(work, "corpus"));
+  const corpus = buildCorpus(targetMb, join(work, "corpus"), fixturesDir);
   const mb = corpus.bytes / 1024 / 1024;
   const g = await startGleaner(join(work, "data"), { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" });
   try {
@@ -94,9 +117,9 @@ export async function measureShip(targetMb: number): Promise<ShipFigure> {
       summary = null;
     }
     if (run.code !== 0 || !summary) {
-      return { mb, lines: 0, seconds, mbPerS: null, eventsPerS: null, summary, error: `gleaner ship exited ${run.code}: ${(run.stderr || run.stdout).trim().slice(-500)}` };
+      return { corpus: corpus.corpus, mb, lines: 0, seconds, mbPerS: null, eventsPerS: null, summary, error: `gleaner ship exited ${run.code}: ${(run.stderr || run.stdout).trim().slice(-500)}` };
     }
-    return { mb, lines: summary.lines, seconds, mbPerS: mb / seconds, eventsPerS: summary.accepted / seconds, summary, shipperCpuS: run.cpuS, ...(workerdCpuS !== undefined ? { workerdCpuS } : {}) };
+    return { corpus: corpus.corpus, mb, lines: summary.lines, seconds, mbPerS: mb / seconds, eventsPerS: summary.accepted / seconds, summary, shipperCpuS: run.cpuS, ...(workerdCpuS !== undefined ? { workerdCpuS } : {}) };
   } finally {
     await stopGleaner(g);
   }

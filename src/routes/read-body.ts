@@ -14,7 +14,8 @@ export async function readBodyWithin(req: Request, limit: number): Promise<strin
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!req.body) return "";
   const reader = req.body.getReader();
-  const decoder = new TextDecoder();
+  // fatal: invalid UTF-8 is refused, never silently turned into U+FFFD and stored.
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   let received = 0;
   let text = "";
   for (;;) {
@@ -25,7 +26,15 @@ export async function readBodyWithin(req: Request, limit: number): Promise<strin
       await reader.cancel();
       throw tooLarge(limit);
     }
-    text += decoder.decode(value, { stream: true });
+    text += decodeOrRefuse(() => decoder.decode(value, { stream: true }));
   }
-  return text + decoder.decode();
+  return text + decodeOrRefuse(() => decoder.decode());
+}
+
+function decodeOrRefuse(decode: () => string): string {
+  try {
+    return decode();
+  } catch {
+    throw new ApiError(400, "invalid_utf8", "the body is not valid UTF-8");
+  }
 }

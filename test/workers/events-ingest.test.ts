@@ -157,6 +157,16 @@ describe("POST /v1/events", () => {
     expect(body.results[1]!.errors![0]!.message).toContain("nests deeper than 32 levels");
   });
 
+  it("refuses a body that is not valid UTF-8 instead of storing replacement characters", async () => {
+    const good = new TextEncoder().encode(JSON.stringify({ events: [event("utf8-bad", { query: "caf" })] }));
+    const at = good.indexOf(0x66, good.indexOf(0x63, good.length - 60)); // the "f" of "caf"
+    const bytes = new Uint8Array([...good.slice(0, at + 1), 0xc3, 0x28, ...good.slice(at + 1)]);
+    const res = await call("/v1/events", { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" }, body: bytes });
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: { code: string } }>()).error.code).toBe("invalid_utf8");
+    expect((await getEvent(key, "utf8-bad")).status).toBe(404);
+  });
+
   it("refuses more events than the per-request limit with 413", async () => {
     const many = Array.from({ length: Number(env.MAX_EVENTS_PER_REQUEST) + 1 }, (_, i) => event(`many-${i}`));
     const res = await postEvents(key, many);
