@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { treeRssMb } from "./proc";
+import { waitForListening } from "../../test/support/wait-for-listening";
 
 export const PROJECT_DIR = resolve(import.meta.dirname, "../..");
 export const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
@@ -62,19 +63,7 @@ export async function startGleaner(dataDir: string, vars: Record<string, string>
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
-  const base = await new Promise<string>((ok, fail) => {
-    const timer = setInterval(() => {
-      const m = /Gleaner listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        ok(m[1]!);
-      }
-    }, 25);
-    void exited.then((code) => {
-      clearInterval(timer);
-      fail(new Error(`gleaner exited (${code}) before listening:\n${out.slice(-4000)}`));
-    });
-  });
+  const base = await waitForListening(() => out, exited);
   return { pid: child.pid!, base, dataDir, child, exited, output: () => out };
 }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { waitForListening } from "../support/wait-for-listening";
 
 export const PROJECT_DIR = resolve(import.meta.dirname, "../..");
 
@@ -56,19 +57,7 @@ export async function startProcess(dataDir: string, env: Record<string, string> 
     }),
   );
   handle.exited = exited;
-  const base = await new Promise<string>((ok, fail) => {
-    const timer = setInterval(() => {
-      const m = /Gleaner listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        ok(m[1]!);
-      }
-    }, 50);
-    void exited.then((code) => {
-      clearInterval(timer);
-      fail(new Error(`gleaner exited (${code}) before listening:\n${out}`));
-    });
-  });
+  const base = await waitForListening(() => out, exited, 50);
   handle.base = base;
   return handle;
 }

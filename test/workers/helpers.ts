@@ -53,3 +53,26 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Writes a chunk straight into the D1 inbox, as ingest would have, without its
+ * queue message: what a restart of the in-memory broker leaves behind.
+ * `schemaVersion` lets a test store an event this build cannot read.
+ */
+export async function strandChunk(project: string, batchId: string, eventIds: string[], options: { ageMs?: number; schemaVersion?: number } = {}) {
+  const at = Date.now() - (options.ageMs ?? 0);
+  await env.DB.batch([
+    ...eventIds.map((id) =>
+      env.DB.prepare(
+        `INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp, client_time_ms, received_at, payload)
+         VALUES (?1, ?2, ?3, ?4, 't', 's', '2026-01-01T00:00:00Z', 1, ?5, json_object('id', ?2, 'type', 't', 'source', 's', 'timestamp', '2026-01-01T00:00:00Z'))`,
+      ).bind(project, id, batchId, options.schemaVersion ?? 1, at),
+    ),
+    env.DB.prepare("INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at) VALUES (?1, ?2, ?3, ?4, ?4)").bind(
+      batchId,
+      project,
+      eventIds.length,
+      at,
+    ),
+  ]);
+}

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { adminHeaders, call, createKey, event, eventually, getEvent, postEvents } from "./helpers";
+import { adminHeaders, call, createKey, event, eventually, getEvent, postEvents, strandChunk } from "./helpers";
 
 let key: string;
 
@@ -72,14 +72,7 @@ describe("GET /metrics", () => {
     expect(sample(text, 'learning_cron_last_success_timestamp_seconds{job="relay"}')).toBeGreaterThan(Date.now() / 1000 - 60);
 
     // A stored event of a schema version this build does not know makes processing fail.
-    const now = Date.now();
-    await env.DB.batch([
-      env.DB.prepare(
-        `INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp, client_time_ms, received_at, payload)
-         VALUES ('obs-tests', 'future-1', 'future-batch', 99, 't', 's', '2026-01-01T00:00:00Z', 1, ?1, '{}')`,
-      ).bind(now),
-      env.DB.prepare("INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at) VALUES ('future-batch', 'obs-tests', 1, ?1, ?1)").bind(now),
-    ]);
+    await strandChunk("obs-tests", "future-batch", ["future-1"], { schemaVersion: 99 });
     const errorsBefore = sample(text, 'learning_errors_total{stage="process",type="other"}');
     const batch = createMessageBatch("gleaner-telemetry", [{ id: "future-msg", timestamp: new Date(), attempts: 1, body: { kind: "ingest_batch", batch_id: "future-batch", project: "obs-tests" } }]);
     const ctx = createExecutionContext();
@@ -140,14 +133,7 @@ describe("GET /readyz and /healthz", () => {
 
 describe("dead letters", () => {
   it("lists a dead letter, replays it once, and its work is done once", async () => {
-    const now = Date.now();
-    await env.DB.batch([
-      env.DB.prepare(
-        `INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp, client_time_ms, received_at, payload)
-         VALUES ('obs-tests', 'dl-1', 'dl-batch', 1, 't', 's', '2026-01-01T00:00:00Z', 1, ?1, '{"id":"dl-1","type":"t","source":"s","timestamp":"2026-01-01T00:00:00Z"}')`,
-      ).bind(now),
-      env.DB.prepare("INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at) VALUES ('dl-batch', 'obs-tests', 1, ?1, ?1)").bind(now),
-    ]);
+    await strandChunk("obs-tests", "dl-batch", ["dl-1"]);
     const batch = createMessageBatch("gleaner-telemetry-dlq", [
       { id: "dl-msg-1", timestamp: new Date(), attempts: 6, body: { kind: "ingest_batch", batch_id: "dl-batch", project: "obs-tests" } },
     ]);

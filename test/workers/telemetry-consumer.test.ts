@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { createKey, event, postEvents } from "./helpers";
+import { createKey, event, postEvents, strandChunk } from "./helpers";
 
 let key: string;
 
@@ -50,16 +50,7 @@ describe("telemetry queue consumer", () => {
   });
 
   it("marks an unprocessed chunk processed and counts each event once", async () => {
-    const now = Date.now();
-    await env.DB.batch([
-      env.DB.prepare(
-        `INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp, client_time_ms, received_at, payload)
-         VALUES ('consumer-tests', 'manual-1', 'manual-batch', 1, 't', 's', '2026-01-01T00:00:00Z', 1, ?1, '{"id":"manual-1","type":"t","source":"s","timestamp":"2026-01-01T00:00:00Z"}')`,
-      ).bind(now),
-      env.DB.prepare(
-        "INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at) VALUES ('manual-batch', 'consumer-tests', 1, ?1, ?1)",
-      ).bind(now),
-    ]);
+    await strandChunk("consumer-tests", "manual-batch", ["manual-1"]);
     const before = await processedTotal();
     await deliver("gleaner-telemetry", [{ kind: "ingest_batch", batch_id: "manual-batch", project: "consumer-tests" }]);
     await deliver("gleaner-telemetry", [{ kind: "ingest_batch", batch_id: "manual-batch", project: "consumer-tests" }]);
