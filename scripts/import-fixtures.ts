@@ -15,20 +15,13 @@ import { parseLine } from "../cli/ship/lenient-json";
 import { startGleaner } from "../cli/runner/server";
 import { resolveSettings } from "../cli/runner/settings";
 import { legacyEventId } from "../src/domain/legacy";
+import type { ShipSummary } from "../cli/ship/progress";
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const fixturesDir = resolve(projectDir, "../shared/fixtures/legacy-telemetry");
 const shown = (p: string) => relative(projectDir, p) || ".";
 
-interface Summary {
-  files: number;
-  lines: number;
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  quarantined: number;
-  truncated: number;
-}
+type Summary = ShipSummary;
 
 function runShip(base: string, key: string, stateDir: string, files: string[]): Promise<Summary> {
   return new Promise((ok, fail) => {

@@ -3,18 +3,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, resolve } from "node:path";
 import { ADMIN, PROJECT_DIR, startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
 import { cpuSeconds, findInTree } from "../lib/proc";
+import type { ShipSummary } from "../../cli/ship/progress";
 
 export const FIXTURES_DIR = resolve(PROJECT_DIR, "../shared/fixtures/legacy-telemetry");
 
-export interface ShipSummary {
-  files: number;
-  lines: number;
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  quarantined: number;
-  truncated: number;
-}
+export type { ShipSummary };
 
 export interface ShipFigure {
   /** The real fixtures, or (in a checkout without ../shared, e.g. CI) synthetic legacy lines. */

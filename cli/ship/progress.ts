@@ -10,6 +10,9 @@ export interface ShipStats {
   truncated: number;
 }
 
+/** The JSON summary `gleaner ship --once` prints as its last line (the counters without bytes). */
+export type ShipSummary = Omit<ShipStats, "bytes">;
+
 interface TtyStream {
   isTTY?: boolean;
   write(text: string): boolean;

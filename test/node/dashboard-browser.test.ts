@@ -41,6 +41,18 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     });
   });
 
+  /** A fresh page that records console errors, page errors and any request to another origin. */
+  async function watchedPage() {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const outside: string[] = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("request", (r) => !r.url().startsWith(gleaner!.base) && outside.push(r.url()));
+    return { context, page, problems, outside };
+  }
+
   afterAll(async () => {
     await browser?.close();
     await stopGleaner(gleaner);
@@ -101,13 +113,7 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
   });
 
   it("shows live numbers after events are sent, keeps the token, makes no outside request and logs no console error", async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    const outside: string[] = [];
-    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("request", (r) => !r.url().startsWith(gleaner!.base) && outside.push(r.url()));
+    const { context, page, problems, outside } = await watchedPage();
 
     await page.goto(`${gleaner!.base}/?every=1`);
     await page.fill("#token", ADMIN_TOKEN);
@@ -146,13 +152,7 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     await context.close();
   });
   it("serves the API reference at /docs: it renders every operation offline, with no console error", async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    const outside: string[] = [];
-    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("request", (r) => !r.url().startsWith(gleaner!.base) && outside.push(r.url()));
+    const { context, page, problems, outside } = await watchedPage();
     await page.goto(`${gleaner!.base}/docs`);
     expect(await textWhen(page, "#version", /OpenAPI 3\.1/)).toContain("OpenAPI 3.1");
     expect(await page.locator("details.op").count()).toBeGreaterThan(30);
