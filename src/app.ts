@@ -6,6 +6,7 @@ import { datasetRoutes } from "./routes/datasets";
 import { eventsRoutes } from "./routes/events";
 import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
+import { strictJsonBodies } from "./routes/json-body";
 import { metricsRoutes } from "./routes/metrics";
 import { openapiRoutes } from "./routes/openapi";
 import { otlpRoutes } from "./routes/otlp";
@@ -16,6 +17,7 @@ import { uiRoutes } from "./routes/ui";
 
 export const app = new Hono<{ Bindings: Env }>()
   .use(requestContext)
+  .use(strictJsonBodies)
   .route("/", healthRoutes)
   .route("/", metricsRoutes)
   .route("/", uiRoutes)

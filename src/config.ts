@@ -8,6 +8,8 @@ import type { Env } from "./env";
 export const DEFAULTS = {
   /** Largest request body accepted; larger gets 413 before parsing. */
   MAX_BODY_BYTES: 5 * 1024 * 1024,
+  /** Largest body of every other route that reads one (feedback, search, datasets, admin); larger gets 413 before parsing. */
+  MAX_CONTROL_BODY_BYTES: 256 * 1024,
   /** Most events in one request. */
   MAX_EVENTS_PER_REQUEST: 1000,
   /** Largest single event (its JSON, UTF-8). */
@@ -84,6 +86,7 @@ const unitInterval = (fallback: number) =>
 
 const configSchema = z.object({
   MAX_BODY_BYTES: positiveInt(DEFAULTS.MAX_BODY_BYTES),
+  MAX_CONTROL_BODY_BYTES: positiveInt(DEFAULTS.MAX_CONTROL_BODY_BYTES),
   MAX_EVENTS_PER_REQUEST: positiveInt(DEFAULTS.MAX_EVENTS_PER_REQUEST),
   MAX_EVENT_BYTES: positiveInt(DEFAULTS.MAX_EVENT_BYTES),
   RELAY_AFTER_SECONDS: z.coerce.number().int().min(0).optional().transform((v) => v ?? DEFAULTS.RELAY_AFTER_SECONDS),

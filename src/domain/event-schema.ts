@@ -46,6 +46,8 @@ export type StoredEvent = Omit<EventV1, "schema_version"> & { schema_version: nu
 export interface FieldError {
   path: string;
   message: string;
+  /** A stable reason where one exists (`duplicate_key`, `reserved_key`, `invalid_unicode`, `too_deep`, `reserved_id`, `too_large`). */
+  code?: string;
 }
 
 /** Turns zod issues into `{ path, message }` pairs with dotted paths. */

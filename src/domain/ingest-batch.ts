@@ -1,5 +1,6 @@
 import { eventV1Schema, toFieldErrors, type FieldError } from "./event-schema";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth";
+import { formatPath, scanJson, toWellFormedDeep, type JsonProblem } from "./strict-json";
 import { isLegacyEnvelope, upcastLegacyEnvelope } from "./legacy";
 import { redactValue, type RedactionRule } from "./redaction";
 import { parseClientTimestamp } from "./timestamps";
@@ -10,7 +11,7 @@ export type EventResult =
   | { index: number; id: string; status: "accepted" | "duplicate" }
   | { index: number; id?: string; status: "rejected"; errors: FieldError[] };
 
-/** A valid event ready to be written: its JSON as received and its parsed client time. */
+/** A valid event ready to be written: the JSON of the validated, scrubbed event and its parsed client time. */
 export interface ValidEvent {
   index: number;
   id: string;
@@ -33,12 +34,21 @@ export interface BodyProblem {
   message: string;
 }
 
-/** One raw item from the body: a value, or a line that was not JSON. */
-type RawItem = { value: unknown; text?: string } | { parseError: string };
+/**
+ * One raw item from the body: a parsed value (with the problems the strict
+ * scan found in its text, paths relative to the event), or a line that was not JSON.
+ * `scanned` says its text was already checked for duplicate keys and lone surrogates.
+ */
+export type RawItem = { value: unknown; problems?: JsonProblem[]; scanned?: boolean } | { parseError: string };
+
+/** Nesting the wrapper `{ "events": [ ... ] }` adds above each event. */
+const BODY_WRAPPER_DEPTH = 2;
 
 /**
  * Splits a request body into raw items. JSON bodies must be `{ "events": [...] }`;
  * NDJSON bodies carry one event per non-empty line, and a bad line rejects only itself.
+ * Every text is scanned strictly (see strict-json.ts): a duplicate key, a lone
+ * surrogate or too deep a nesting rejects only the event that holds it.
  */
 export function splitBody(body: string, contentType: string): RawItem[] | BodyProblem {
   const mediaType = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
@@ -47,11 +57,15 @@ export function splitBody(body: string, contentType: string): RawItem[] | BodyPr
     for (const line of body.split("\n")) {
       const text = line.trim();
       if (text === "") continue;
+      let value: unknown;
       try {
-        items.push({ value: JSON.parse(text), text });
+        value = JSON.parse(text);
       } catch (e) {
         items.push({ parseError: `line is not valid JSON: ${(e as Error).message}` });
+        continue;
       }
+      const problems = scanJson(text, MAX_JSON_DEPTH, 20);
+      items.push(problems.length ? { value, problems, scanned: true } : { value, scanned: true });
     }
     if (items.length === 0) return { status: 400, code: "empty_body", message: "the body holds no events" };
     return items;
@@ -74,17 +88,40 @@ export function splitBody(body: string, contentType: string): RawItem[] | BodyPr
     return { status: 400, code: "invalid_body", message: 'the body must be an object { "events": [ ... ] }' };
   }
   if (list.length === 0) return { status: 400, code: "empty_body", message: "events must hold at least one event" };
-  return list.map((value) => ({ value }));
+  const perEvent = new Map<number, JsonProblem[]>();
+  for (const problem of scanJson(body, MAX_JSON_DEPTH + BODY_WRAPPER_DEPTH, 1000)) {
+    const [top, index, ...rest] = problem.path;
+    if (top !== "events" || typeof index !== "number") {
+      return { status: 400, code: problem.code, message: `${formatPath(problem.path) || "body"}: ${problem.message}` };
+    }
+    const list = perEvent.get(index) ?? [];
+    list.push({ ...problem, path: rest });
+    perEvent.set(index, list);
+  }
+  return list.map((value, i) => {
+    const problems = perEvent.get(i);
+    return problems ? { value, problems, scanned: true } : { value, scanned: true };
+  });
 }
+
+export interface ValidateOptions extends IngestLimits {
+  /** Gleaner's own events (the proxy's log) may use the reserved id prefixes. */
+  internal?: boolean;
+}
+
+/** Id prefixes only Gleaner itself writes: a producer cannot forge or shadow them. */
+export const RESERVED_ID_PREFIXES = ["proxy:"] as const;
 
 /**
  * Validates every item and decides its fate before anything is written:
  * rejected (with field paths), a repeat of an earlier id in the same request
  * (duplicate), or valid. Storage later turns valid into accepted or duplicate.
+ * What is stored is the serialisation of the validated, scrubbed object, never
+ * the text as received, so every column and every reader sees the same event.
  */
 export function validateItems(
   items: RawItem[],
-  limits: IngestLimits,
+  limits: ValidateOptions,
 ): { results: EventResult[]; valid: ValidEvent[]; redactions: Map<string, number> } | BodyProblem {
   if (items.length > limits.maxEventsPerRequest) {
     return {
@@ -102,55 +139,64 @@ export function validateItems(
       results.push({ index, status: "rejected", errors: [{ path: "", message: item.parseError }] });
       return;
     }
-    if (jsonDepthExceeds(item.value)) {
-      results.push({ index, ...(idOf(item.value) ? { id: idOf(item.value)! } : {}), status: "rejected", errors: [{ path: "", message: `event nests deeper than ${MAX_JSON_DEPTH} levels` }] });
+    const claimed = idOf(item.value);
+    const reject = (errors: FieldError[]) => results.push({ index, ...(claimed ? { id: claimed } : {}), status: "rejected", errors });
+    // Legacy log files are history, not input to correct: their truncated surrogate pairs are repaired (U+FFFD) below.
+    const legacy = isLegacyEnvelope(item.value);
+    const problems = legacy ? item.problems?.filter((p) => p.code !== "invalid_unicode") : item.problems;
+    if (problems?.length) {
+      reject(problems.map((p) => ({ path: formatPath(p.path), message: p.message, code: p.code })));
+      return;
+    }
+    if (!item.scanned && jsonDepthExceeds(item.value)) {
+      reject([{ path: "", message: `event nests deeper than ${MAX_JSON_DEPTH} levels`, code: "too_deep" }]);
       return;
     }
     let value = item.value;
-    let text = item.text;
-    if (isLegacyEnvelope(value)) {
+    if (legacy) {
       const upcast = upcastLegacyEnvelope(value);
       if (!upcast.ok) {
         results.push({ index, status: "rejected", errors: upcast.errors });
         return;
       }
-      value = upcast.event;
-      text = undefined;
-    }
-    const json = text ?? JSON.stringify(value);
-    const bytes = utf8ByteLength(json);
-    const claimedId = idOf(value);
-    if (bytes > limits.maxEventBytes) {
-      results.push({
-        index,
-        ...(claimedId ? { id: claimedId } : {}),
-        status: "rejected",
-        errors: [{ path: "", message: `event is ${bytes} bytes; the limit is ${limits.maxEventBytes}` }],
-      });
-      return;
+      value = toWellFormedDeep(upcast.event);
     }
     const parsed = eventV1Schema.safeParse(value);
     if (!parsed.success) {
-      results.push({
-        index,
-        ...(claimedId ? { id: claimedId } : {}),
-        status: "rejected",
-        errors: toFieldErrors(parsed.error),
-      });
+      reject(toFieldErrors(parsed.error));
       return;
     }
     const event = parsed.data;
-    if (seen.has(event.id)) {
-      results.push({ index, id: event.id, status: "duplicate" });
+    if (!limits.internal && RESERVED_ID_PREFIXES.some((p) => event.id.startsWith(p))) {
+      reject([{ path: "id", message: `ids starting with '${RESERVED_ID_PREFIXES.join("', '")}' are reserved for events Gleaner records itself`, code: "reserved_id" }]);
       return;
     }
-    seen.add(event.id);
-    results.push({ index, id: event.id, status: "accepted" });
     // Identity fields stay as sent (they are the idempotency key); every other string is scrubbed.
     const { id, timestamp, ...rest } = event;
-    const scrubbed = redactValue(rest, limits.redaction, redactions);
-    const stored = scrubbed === rest ? json : JSON.stringify({ id, timestamp, ...scrubbed });
-    valid.push({ index, id, json: stored, bytes: utf8ByteLength(stored), clientTimeMs: parseClientTimestamp(timestamp) as number });
+    const counts = new Map<string, number>();
+    const scrubbed = redactValue(rest, limits.redaction, counts);
+    const json = JSON.stringify({ id, timestamp, ...scrubbed });
+    if (!item.scanned) {
+      // Values built in code (OTLP, legacy, the proxy) were never text: check what they serialise to.
+      const problems = scanJson(json, MAX_JSON_DEPTH, 5);
+      if (problems.length) {
+        reject(problems.map((p) => ({ path: formatPath(p.path), message: p.message, code: p.code })));
+        return;
+      }
+    }
+    const bytes = utf8ByteLength(json);
+    if (bytes > limits.maxEventBytes) {
+      reject([{ path: "", message: `event is ${bytes} bytes; the limit is ${limits.maxEventBytes}`, code: "too_large" }]);
+      return;
+    }
+    if (seen.has(id)) {
+      results.push({ index, id, status: "duplicate" });
+      return;
+    }
+    seen.add(id);
+    results.push({ index, id, status: "accepted" });
+    for (const [kind, n] of counts) redactions.set(kind, (redactions.get(kind) ?? 0) + n);
+    valid.push({ index, id, json, bytes, clientTimeMs: parseClientTimestamp(timestamp) as number });
   });
   return { results, valid, redactions };
 }

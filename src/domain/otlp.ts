@@ -2,27 +2,46 @@ import { z } from "zod";
 
 /** OTLP/JSON AnyValue, recursively. */
 type AnyValue = {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: string | number;
-  doubleValue?: number;
-  arrayValue?: { values?: AnyValue[] };
-  kvlistValue?: { values?: KeyValue[] };
-  bytesValue?: string;
+  stringValue?: string | undefined;
+  boolValue?: boolean | undefined;
+  intValue?: string | number | undefined;
+  doubleValue?: number | string | undefined;
+  arrayValue?: { values?: AnyValue[] | undefined } | undefined;
+  kvlistValue?: { values?: KeyValue[] | undefined } | undefined;
+  bytesValue?: string | undefined;
 };
-type KeyValue = { key: string; value?: AnyValue };
+type KeyValue = { key: string; value?: AnyValue | undefined };
 
-const keyValues = z.array(z.object({ key: z.string(), value: z.any().optional() })).optional();
+/** Unsigned 64-bit nanoseconds: proto3 JSON writes them as decimal strings; some exporters send numbers. */
+const unixNanos = z.union([
+  z.string().refine((v) => /^\d{1,20}$/.test(v) && BigInt(v) < 2n ** 64n, "must be unsigned 64-bit integer nanoseconds (decimal digits)"),
+  z.number().nonnegative().refine(Number.isInteger, "must be whole nanoseconds"),
+]);
+
+/** The AnyValue of the OTLP/JSON encoding, validated all the way down (the body's depth is limited before parsing). */
+const anyValue: z.ZodType<AnyValue> = z.lazy(() =>
+  z.object({
+    stringValue: z.string().optional(),
+    boolValue: z.boolean().optional(),
+    intValue: z.union([z.string().regex(/^-?\d{1,19}$/, "must be a 64-bit integer"), z.number().refine(Number.isInteger, "must be an integer")]).optional(),
+    doubleValue: z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]).optional(),
+    arrayValue: z.object({ values: z.array(anyValue).optional() }).optional(),
+    kvlistValue: z.object({ values: z.array(keyValue).optional() }).optional(),
+    bytesValue: z.string().optional(),
+  }),
+);
+const keyValue: z.ZodType<KeyValue> = z.lazy(() => z.object({ key: z.string(), value: anyValue.optional() }));
+const keyValues = z.array(keyValue).optional();
 
 const spanSchema = z.object({
   traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex digits"),
   spanId: z.string().regex(/^[0-9a-fA-F]{16}$/, "must be 16 hex digits"),
-  parentSpanId: z.string().optional(),
+  parentSpanId: z.string().max(64).optional(),
   name: z.string().optional(),
-  startTimeUnixNano: z.union([z.string(), z.number()]).optional(),
-  endTimeUnixNano: z.union([z.string(), z.number()]).optional(),
+  startTimeUnixNano: unixNanos.optional(),
+  endTimeUnixNano: unixNanos.optional(),
   attributes: keyValues,
-  events: z.array(z.object({ name: z.string().optional(), timeUnixNano: z.union([z.string(), z.number()]).optional(), attributes: keyValues })).optional(),
+  events: z.array(z.object({ name: z.string().optional(), timeUnixNano: unixNanos.optional(), attributes: keyValues })).optional(),
   status: z.object({ code: z.union([z.number(), z.string()]).optional(), message: z.string().optional() }).optional(),
 });
 
@@ -38,12 +57,15 @@ export const otlpTracesSchema = z.object({
     .optional(),
 });
 
+/** Deepest nesting accepted in an OTLP body: the envelope takes ~8 levels, attribute values the rest. */
+export const MAX_OTLP_DEPTH = 64;
+
 function plain(v: AnyValue | undefined): unknown {
   if (!v) return undefined;
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.boolValue !== undefined) return v.boolValue;
   if (v.intValue !== undefined) return Number(v.intValue);
-  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.doubleValue !== undefined) return typeof v.doubleValue === "number" ? v.doubleValue : undefined;
   if (v.arrayValue) return (v.arrayValue.values ?? []).map(plain);
   if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, plain(kv.value)]));
   if (v.bytesValue !== undefined) return v.bytesValue;
@@ -67,11 +89,13 @@ function lastMessage(raw: unknown, roles: readonly string[]): string | undefined
   }
   if (!Array.isArray(messages)) return undefined;
   for (const m of [...messages].reverse()) {
+    if (m === null || typeof m !== "object") continue;
     const msg = m as { role?: string; content?: unknown; parts?: { type?: string; content?: unknown; text?: unknown }[]; message?: { content?: unknown } };
     if (msg.role !== undefined && !roles.includes(msg.role)) continue;
     if (typeof msg.content === "string") return msg.content;
     if (typeof msg.message?.content === "string") return msg.message.content;
-    const text = (msg.parts ?? []).map((p) => (typeof p.content === "string" ? p.content : typeof p.text === "string" ? p.text : "")).join("");
+    const parts = Array.isArray(msg.parts) ? msg.parts.filter((p) => p !== null && typeof p === "object") : [];
+    const text = parts.map((p) => (typeof p.content === "string" ? p.content : typeof p.text === "string" ? p.text : "")).join("");
     if (text) return text;
   }
   return undefined;
@@ -80,6 +104,7 @@ function lastMessage(raw: unknown, roles: readonly string[]): string | undefined
 function nanosToIso(ns: string | number | undefined): string | undefined {
   if (ns === undefined) return undefined;
   const n = typeof ns === "string" ? BigInt(ns) : BigInt(Math.trunc(ns));
+  // 2^64 ns is year 2554: always a valid Date.
   if (n <= 0n) return undefined;
   return new Date(Number(n / 1_000_000n)).toISOString();
 }

@@ -4,11 +4,16 @@ const ISO_PATTERN =
 /** Epoch values below this are seconds, at or above it milliseconds (year 5138 in seconds). */
 const SECONDS_CEILING = 1e11;
 
+/** The range of an ECMAScript Date: ±100,000,000 days around 1970. Anything outside is not a time. */
+export const MAX_TIME_MS = 8.64e15;
+
 /**
  * Parses a client timestamp into epoch milliseconds, or null when it is not a
  * time. Accepts what real producers write: ISO 8601 with `Z` or an offset,
  * naive ISO (read as UTC), the invalid `+00:00Z` that `isoformat() + "Z"`
  * produces, and Unix epoch numbers in seconds or milliseconds (also as strings).
+ * Years are read as written (`0050` is the year 50, not 1950); offsets must be
+ * real ones (hours ≤ 23, minutes ≤ 59); the result lies within ±8.64e15 ms.
  */
 export function parseClientTimestamp(value: string | number): number | null {
   if (typeof value === "number") return epochToMs(value);
@@ -21,18 +26,24 @@ export function parseClientTimestamp(value: string | number): number | null {
   const [year, month, day, hour, minute, second] = fields;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const ms = Number(frac.padEnd(3, "0").slice(0, 3));
-  let time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  if (new Date(time).getUTCDate() !== day) return null;
+  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear takes the year as written.
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+  date.setUTCFullYear(year, month - 1, day);
+  let time = date.getTime();
+  if (date.getUTCDate() !== day) return null;
   if (zone && zone !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
-    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
-    time -= sign * offsetMinutes * 60_000;
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetMins = Number(digits.slice(2));
+    if (offsetHours > 23 || offsetMins > 59) return null;
+    time -= sign * (offsetHours * 60 + offsetMins) * 60_000;
   }
-  return time;
+  return Math.abs(time) <= MAX_TIME_MS ? time : null;
 }
 
 function epochToMs(n: number): number | null {
   if (!Number.isFinite(n) || n < 0) return null;
-  return Math.round(n < SECONDS_CEILING ? n * 1000 : n);
+  const ms = Math.round(n < SECONDS_CEILING ? n * 1000 : n);
+  return ms <= MAX_TIME_MS ? ms : null;
 }

@@ -13,7 +13,10 @@ export const errorSchema = named(
   "Error",
 );
 
-export const fieldErrorSchema = named(z.strictObject({ path: z.string(), message: z.string() }), "FieldError");
+export const fieldErrorSchema = named(
+  z.strictObject({ path: z.string(), message: z.string(), code: z.string().optional().describe("duplicate_key, reserved_key, invalid_unicode, too_deep, reserved_id, too_large, …") }),
+  "FieldError",
+);
 
 /** One event's fate in an ingest answer, in request order (src/domain/ingest-batch.ts EventResult). */
 export const eventResultSchema = named(

@@ -37,7 +37,7 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     }
     if (parsed.data.kind === "log_event") {
       const { project, event, request_id } = parsed.data;
-      const summary = await ingestItems(env, project, [{ value: event }], request_id ?? message.id, Date.now()).catch((err: unknown) => {
+      const summary = await ingestItems(env, project, [{ value: event }], request_id ?? message.id, Date.now(), { internal: true }).catch((err: unknown) => {
         log("warn", "queued event still cannot be written; retrying", { request_id, error: err });
         return null;
       });

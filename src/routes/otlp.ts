@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { readConfig } from "../config";
-import { mapGenAiSpans, otlpTracesSchema } from "../domain/otlp";
+import { toFieldErrors } from "../domain/event-schema";
+import { MAX_OTLP_DEPTH, mapGenAiSpans, otlpTracesSchema } from "../domain/otlp";
+import { parseStrictJson } from "../domain/strict-json";
 import type { Env } from "../env";
 import { ingestItems } from "../pipeline/ingest";
 import { requireProjectKey, type ProjectVars } from "./auth";
@@ -24,16 +26,17 @@ otlpRoutes.post("/v1/traces", async (c) => {
   }
   const config = readConfig(c.env);
   const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (e) {
-    throw new ApiError(400, "invalid_json", `the body is not valid JSON: ${(e as Error).message}`);
+  const parsed = parseStrictJson(body, { maxDepth: MAX_OTLP_DEPTH });
+  if (!parsed.ok) {
+    const field = parsed.path || "body";
+    throw new ApiError(400, parsed.code, `${field}: ${parsed.message}`, {
+      errors: [{ path: parsed.path, message: parsed.message, code: parsed.code }],
+    });
   }
-  const request = otlpTracesSchema.safeParse(parsed);
+  const request = otlpTracesSchema.safeParse(parsed.value);
   if (!request.success) {
-    const issue = request.error.issues[0]!;
-    throw new ApiError(400, "invalid_otlp", `${issue.path.join(".") || "body"}: ${issue.message}`);
+    const errors = toFieldErrors(request.error);
+    throw new ApiError(400, "invalid_otlp", errors.map((e) => `${e.path || "body"}: ${e.message}`).join("; "), { errors });
   }
   const mapped = mapGenAiSpans(request.data);
   const summary = mapped.events.length
