@@ -19,7 +19,7 @@ const COUNTERS: Record<string, CounterSpec> = {
   duplicates_total: { help: "Events not stored again because their id was already stored." },
   patterns_extracted_total: { help: "Patterns extracted, by extractor.", zero: ['extractor="heuristic"', 'extractor="llm"'] },
   errors_total: { help: "Errors by pipeline stage and error type.", zero: ['stage="process",type="other"'] },
-  redactions_total: { help: "Secrets scrubbed from text before storage, by kind.", zero: ['kind="bearer_token"'] },
+  redactions_total: { help: "Secrets scrubbed from text before storage, by kind and project." },
   events_scored_total: { help: "Scores written, by reason (ingest, feedback, profile_version)." },
   feedback_received_total: { help: "Feedback records stored." },
   relayed_batches_total: { help: "Ingest chunks the relay re-enqueued." },

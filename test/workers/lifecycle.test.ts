@@ -61,8 +61,8 @@ describe("redaction", () => {
     expect(all).not.toContain("hunter2secret");
     expect(all).toContain("[REDACTED:bearer_token]");
     const metrics = await (await call("/metrics")).text();
-    expect(metrics).toMatch(/learning_redactions_total\{kind="bearer_token"\} [1-9]/);
-    expect(metrics).toMatch(/learning_redactions_total\{kind="api_key"\} [1-9]/);
+    expect(metrics).toMatch(/learning_redactions_total\{kind="bearer_token",project="[^"]+"\} [1-9]/);
+    expect(metrics).toMatch(/learning_redactions_total\{kind="api_key",project="[^"]+"\} [1-9]/);
   });
 });
 
