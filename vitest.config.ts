@@ -45,6 +45,13 @@ export default defineConfig(async () => {
                   PROXY_UPSTREAMS: `local=${fakeAi.url}/ns/proxy/v1,moved=${fakeAi.url}/ns/moved/v1`,
                   ...(process.env.QDRANT_URL ? { TEST_QDRANT_URL: process.env.QDRANT_URL } : {}),
                 },
+                // wrangler.toml's limiters stay as they are (test keys are fresh, so no file meets another's
+                // budget), except admin: every file shares the one local admin budget. TEST_RATE_LIMITER is a
+                // small one that test/workers/rate-limits.test.ts puts in place of a class's binding.
+                ratelimits: {
+                  ADMIN_RATE_LIMITER: { simple: { limit: 100_000, period: 60 } },
+                  TEST_RATE_LIMITER: { simple: { limit: 3, period: 60 } },
+                },
                 // Deliver queue messages quickly in tests (production waits up to 1 s).
                 queueConsumers: {
                   "gleaner-telemetry": { maxBatchTimeout: 0.05 },

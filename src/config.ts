@@ -58,6 +58,8 @@ export const DEFAULTS = {
   RETENTION_DEAD_LETTERS_DAYS: 30,
   /** …and the archives themselves. */
   RETENTION_ARCHIVES_DAYS: 365,
+  /** …and the audit log of admin actions and dataset curation. */
+  RETENTION_AUDIT_DAYS: 365,
   /** Events per archive object (one gzip NDJSON file and its manifest). */
   LIFECYCLE_ARCHIVE_BATCH: 500,
   /** Archive objects (or delete pages) one lifecycle run handles per kind before it stops. */
@@ -110,6 +112,7 @@ const configSchema = z.object({
   RETENTION_PROCESSED_DAYS: positiveInt(DEFAULTS.RETENTION_PROCESSED_DAYS),
   RETENTION_DEAD_LETTERS_DAYS: positiveInt(DEFAULTS.RETENTION_DEAD_LETTERS_DAYS),
   RETENTION_ARCHIVES_DAYS: positiveInt(DEFAULTS.RETENTION_ARCHIVES_DAYS),
+  RETENTION_AUDIT_DAYS: positiveInt(DEFAULTS.RETENTION_AUDIT_DAYS),
   LIFECYCLE_ARCHIVE_BATCH: positiveInt(DEFAULTS.LIFECYCLE_ARCHIVE_BATCH),
   LIFECYCLE_MAX_PAGES: positiveInt(DEFAULTS.LIFECYCLE_MAX_PAGES),
   REDACT_EMAILS: z

@@ -7,6 +7,15 @@ export interface Env {
   EXTRACT_QUEUE: Queue<ExtractMessage>;
   /** Archives of expired raw events (R2; a folder in the data dir under `npm start`). */
   ARCHIVE: R2Bucket;
+  /**
+   * Workers Rate Limiting bindings ([[ratelimits]] in wrangler.toml), one per
+   * route class (src/routes/rate-limit.ts). Optional: a deploy without one
+   * leaves that class unlimited.
+   */
+  INGEST_RATE_LIMITER?: RateLimit;
+  SEARCH_RATE_LIMITER?: RateLimit;
+  READ_RATE_LIMITER?: RateLimit;
+  ADMIN_RATE_LIMITER?: RateLimit;
   /** Secret: the admin token. Unset means admin routes answer 503. */
   GLEANER_ADMIN_TOKEN?: string;
   MAX_BODY_BYTES?: string;

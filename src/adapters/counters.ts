@@ -15,6 +15,7 @@ export type CounterName =
   | "dead_letters_purged_total"
   | "patterns_extracted_total"
   | "redactions_total"
+  | "rate_limited_total"
   | "dataset_examples_added_total"
   | "archived_events_total"
   | "deleted_rows_total";

@@ -1,4 +1,5 @@
 import { datasetRulesSchema, type DatasetRules } from "../domain/datasets/rules";
+import { labelValue } from "../domain/prometheus";
 import { EVENT_COLUMNS, toRecord, type EventRecord, type EventRow } from "./event-store";
 
 export interface DatasetRow {
@@ -144,4 +145,22 @@ export async function snapshotPage(db: D1Database, project: string, name: string
     .bind(project, name, version, afterSeq, limit)
     .all<{ seq: number; line: string; content_hash: string; event_id: string }>();
   return results;
+}
+
+/**
+ * One project's `redactions_total` by kind. The counter is labelled
+ * `kind="…",project="…"`; rows without a project label (written before it
+ * had one) belong to no project and are never reported.
+ */
+export async function projectRedactionCounts(db: D1Database, project: string): Promise<Record<string, number>> {
+  const { results } = await db
+    .prepare("SELECT labels, value FROM counters WHERE name = 'redactions_total' AND instr(labels, ?1) > 0")
+    .bind(`project="${labelValue(project)}"`)
+    .all<{ labels: string; value: number }>();
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const kind = /(?:^|,)kind="([^"\\]*)"/.exec(r.labels)?.[1];
+    if (kind !== undefined) counts[kind] = (counts[kind] ?? 0) + r.value;
+  }
+  return counts;
 }

@@ -1,4 +1,5 @@
 import { incrementCounter } from "./counters";
+import { DEAD_LETTER_RULES, scrubDeadLetter } from "./dead-letters";
 
 export interface DeadLetterRow {
   id: string;
@@ -10,7 +11,16 @@ export interface DeadLetterRow {
   replayed_at: number | null;
 }
 
-/** Dead letters, newest first, paged by created_at + id. */
+/**
+ * A stored row scrubbed again on the way out: letters parked before parking
+ * scrubbed them still hold secrets until retention deletes them. Scrubbing
+ * scrubbed text leaves it as it is, so a newer row reads unchanged.
+ */
+function scrubbedRow(row: DeadLetterRow): DeadLetterRow {
+  return { ...row, ...scrubDeadLetter({ ...row, body: JSON.parse(row.body) as unknown }, DEAD_LETTER_RULES) };
+}
+
+/** Dead letters, newest first, paged by created_at + id, scrubbed. */
 export async function listDeadLetters(
   db: D1Database,
   opts: { queue?: string; includeReplayed: boolean; limit: number; before?: number },
@@ -22,11 +32,13 @@ export async function listDeadLetters(
     )
     .bind(opts.queue ?? null, opts.includeReplayed ? 1 : 0, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit)
     .all<DeadLetterRow>();
-  return results;
+  return results.map(scrubbedRow);
 }
 
+/** One dead letter, scrubbed (what replay re-sends). */
 export async function findDeadLetter(db: D1Database, id: string): Promise<DeadLetterRow | null> {
-  return db.prepare("SELECT * FROM dead_letters WHERE id = ?1").bind(id).first<DeadLetterRow>();
+  const row = await db.prepare("SELECT * FROM dead_letters WHERE id = ?1").bind(id).first<DeadLetterRow>();
+  return row ? scrubbedRow(row) : null;
 }
 
 /** Claims a dead letter for replay; false when it was already replayed (replay is idempotent). */

@@ -19,6 +19,10 @@ const COUNTERS: Record<string, CounterSpec> = {
   duplicates_total: { help: "Events not stored again because their id was already stored." },
   patterns_extracted_total: { help: "Patterns extracted, by extractor.", zero: ['extractor="heuristic"', 'extractor="llm"'] },
   errors_total: { help: "Errors by pipeline stage and error type.", zero: ['stage="process",type="other"'] },
+  rate_limited_total: {
+    help: "Requests refused with 429 rate_limited, by route class and reason (rate, concurrency).",
+    zero: ['class="ingest",reason="rate"', 'class="search",reason="rate"', 'class="search",reason="concurrency"'],
+  },
   redactions_total: { help: "Secrets scrubbed from text before storage, by kind and project." },
   events_scored_total: { help: "Scores written, by reason (ingest, feedback, profile_version)." },
   feedback_received_total: { help: "Feedback records stored." },

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Env } from "../env";
 import { relayInbox } from "./relay";
 import { buildDatasets } from "./datasets";
@@ -5,18 +6,38 @@ import { applyRetention } from "./lifecycle";
 import { maintainPatterns } from "./patterns";
 import { rescoreEvents } from "./rescore";
 
+/** A job: the parameters a run-now body may carry (cron passes none) and the run itself. */
+export interface Job<P extends Record<string, unknown> = Record<string, unknown>> {
+  params: z.ZodType<P>;
+  run(env: Env, params: P): Promise<unknown>;
+}
+
+const job = <P extends Record<string, unknown>>(params: z.ZodType<P>, run: (env: Env, params: P) => Promise<unknown>): Job<P> => ({ params, run });
+
+/** Ten years: beyond it an age is a typo, and `Date` arithmetic on it still stays in range. */
+const MAX_AGE_SECONDS = 10 * 366 * 86_400;
+
+const olderThanSeconds = z.number().int().min(0).max(MAX_AGE_SECONDS).describe("relay what has waited at least this long (seconds)");
+
+/** 9999-12-31T23:59:59.999Z: the last instant an ISO time has four year digits for. */
+const MAX_TIME_MS = 253_402_300_799_999;
+
+const noParams = z.strictObject({});
+
 /**
  * Jobs by name: the cron dispatcher and the admin "run now" route call the
  * same functions. Each returns a JSON summary of what it did.
  */
 export const JOBS = {
-  relay: (env: Env, params: Record<string, unknown>) =>
-    relayInbox(env, { olderThanSeconds: typeof params.older_than_seconds === "number" ? params.older_than_seconds : undefined }),
-  scoring: (env: Env) => rescoreEvents(env),
-  patterns: (env: Env, params: Record<string, unknown>) => maintainPatterns(env, params),
-  datasets: (env: Env) => buildDatasets(env),
-  lifecycle: (env: Env, params: Record<string, unknown>) => applyRetention(env, params),
-} satisfies Record<string, (env: Env, params: Record<string, unknown>) => Promise<unknown>>;
+  relay: job(z.strictObject({ older_than_seconds: olderThanSeconds.optional() }), (env, p) => relayInbox(env, { olderThanSeconds: p.older_than_seconds })),
+  scoring: job(noParams, (env) => rescoreEvents(env)),
+  patterns: job(z.strictObject({ older_than_seconds: olderThanSeconds.optional() }), (env, p) => maintainPatterns(env, p)),
+  datasets: job(noParams, (env) => buildDatasets(env)),
+  lifecycle: job(
+    z.strictObject({ now: z.number().int().min(0).max(MAX_TIME_MS).optional().describe("apply retention as of this time (ms since the epoch)") }),
+    (env, p) => applyRetention(env, p),
+  ),
+};
 
 export type JobName = keyof typeof JOBS;
 

@@ -1,3 +1,4 @@
+import { pruneAudit } from "../adapters/audit-store";
 import { writeVerifiedArchive } from "../adapters/archive";
 import { incrementCounter } from "../adapters/counters";
 import { EVENT_COLUMNS, toRecord, type EventRow } from "../adapters/event-store";
@@ -24,7 +25,7 @@ export async function applyRetention(env: Env, params: Record<string, unknown> =
     dead_letters_days: config.RETENTION_DEAD_LETTERS_DAYS,
     archives_days: config.RETENTION_ARCHIVES_DAYS,
   };
-  const summary = { archives_written: 0, events_archived: 0, events_deleted: 0, derived_deleted: 0, dead_letters_deleted: 0, archives_deleted: 0 };
+  const summary = { archives_written: 0, events_archived: 0, events_deleted: 0, derived_deleted: 0, dead_letters_deleted: 0, archives_deleted: 0, audit_deleted: 0 };
 
   for (const [project, policy] of await retentionByProject(env.DB, defaults)) {
     const rawCutoff = now - policy.raw_events_days * DAY_MS;
@@ -86,12 +87,14 @@ export async function applyRetention(env: Env, params: Record<string, unknown> =
   // Dead letters may not name a project (a malformed message): the default policy applies to all.
   const dead = await env.DB.prepare("DELETE FROM dead_letters WHERE created_at < ?1").bind(now - defaults.dead_letters_days * DAY_MS).run();
   summary.dead_letters_deleted += dead.meta.changes ?? 0;
+  summary.audit_deleted = await pruneAudit(env.DB, now - config.RETENTION_AUDIT_DAYS * DAY_MS);
 
   const deletions = [
     ["events", summary.events_deleted],
     ["derived", summary.derived_deleted],
     ["dead_letters", summary.dead_letters_deleted],
     ["archives", summary.archives_deleted],
+    ["audit", summary.audit_deleted],
   ] as const;
   const statements = deletions.filter(([, n]) => n > 0).map(([kind, n]) => incrementCounter(env.DB, "deleted_rows_total", n, `kind="${kind}"`));
   if (statements.length) await env.DB.batch(statements);

@@ -3,18 +3,20 @@ import { observeStageDuration } from "../adapters/histograms";
 import { recordJobFailureStatement, recordJobStart, recordJobSuccessStatement } from "../adapters/job-runs";
 import { errorType, log } from "../adapters/log";
 import type { Env } from "../env";
-import { JOBS, type JobName } from "./jobs";
+import { JOBS, type Job, type JobName } from "./jobs";
 
 /**
  * Runs a job by name and records the run in D1 (last start, last success,
  * failures, duration): what /readyz, /metrics and the alerts read. Cron and
- * the admin "run now" route both come through here.
+ * the admin "run now" route both come through here; the route validates
+ * `params` against the job's schema first, so a bad body is a 400, not a run.
  */
-export async function runJob(env: Env, name: JobName, params: Record<string, unknown> = {}, requestId?: string): Promise<unknown> {
+export async function runJob(env: Env, name: JobName, params: unknown = {}, requestId?: string): Promise<unknown> {
   const started = Date.now();
   await recordJobStart(env.DB, name, started);
   try {
-    const result = await JOBS[name](env, params);
+    const job: Job = JOBS[name];
+    const result = await job.run(env, job.params.parse(params));
     const now = Date.now();
     await env.DB.batch([recordJobSuccessStatement(env.DB, name, now, result), observeStageDuration(env.DB, "job", (now - started) / 1000)]);
     log("info", "job done", { job: name, duration_ms: now - started, result, request_id: requestId });

@@ -205,14 +205,27 @@ export const histograms = sqliteTable(
   (t) => [primaryKey({ columns: [t.name, t.labels, t.bucket] })],
 );
 
-/** Operator actions worth keeping (purges, replays), with who and why. */
-export const auditLog = sqliteTable("audit_log", {
-  seq: integer("seq").primaryKey({ autoIncrement: true }),
-  at: integer("at").notNull(),
-  action: text("action").notNull(),
-  subject: text("subject").notNull(),
-  reason: text("reason"),
-});
+/**
+ * Every admin action and dataset curation: who (`admin` or `key:<id>`), what
+ * (a dotted action), on what (`subject`, answered as `target`) and when.
+ * `actor` defaults to `admin` because rows written before it existed, and the
+ * dead-letter store's, are all admin actions. `details` is a small JSON object
+ * and never holds a secret; `reason` is the why an admin gave (purges).
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    actor: text("actor").notNull().default("admin"),
+    action: text("action").notNull(),
+    subject: text("subject").notNull(),
+    project: text("project"),
+    details: text("details"),
+    reason: text("reason"),
+  },
+  (t) => [index("audit_log_at").on(t.at)],
+);
 
 /** Circuit breaker state per outside dependency (cockatiel's serialised state); isolates do not keep it. */
 export const breakers = sqliteTable("breakers", {

@@ -1,13 +1,19 @@
 import { z } from "zod";
+import { redactText, type RedactionRule } from "./redaction";
+
+/** A string that is well-formed Unicode: a lone surrogate (`\ud800`) cannot be stored as UTF-8. */
+const wellFormed = (s: z.ZodString) => s.refine((v) => v.isWellFormed(), "must be well-formed Unicode");
+
+const feedbackRef = wellFormed(z.string().min(1).max(200));
 
 /** POST /v1/feedback: a rating for an interaction, by event id or interaction id. */
 export const feedbackSchema = z
   .strictObject({
-    id: z.string().min(1).max(200).optional(),
-    event_id: z.string().min(1).max(200).optional(),
-    interaction_id: z.string().min(1).max(200).optional(),
+    id: feedbackRef.optional(),
+    event_id: feedbackRef.optional(),
+    interaction_id: feedbackRef.optional(),
     rating: z.union([z.literal(-1), z.literal(0), z.literal(1)], { message: "must be -1, 0 or 1" }),
-    comment: z.string().max(4000, "must be at most 4000 characters").optional(),
+    comment: wellFormed(z.string().max(4000, "must be at most 4000 characters")).optional(),
     outcome: z.enum(["success", "partial", "failure", "unknown"]).optional(),
   })
   .refine((f) => (f.event_id === undefined) !== (f.interaction_id === undefined), {
@@ -17,7 +23,24 @@ export const feedbackSchema = z
 
 export type FeedbackInput = z.infer<typeof feedbackSchema>;
 
-/** The content a feedback id is derived from when the producer gives none: the same feedback resent is the same id. */
+/**
+ * Scrubs the free text of a feedback (its comment) with the redaction rules,
+ * adding what it replaced to `counts` by kind. The ids are kept as sent, as an
+ * event's are: they are what the feedback points at.
+ */
+export function scrubFeedback(f: FeedbackInput, rules: readonly RedactionRule[], counts: Map<string, number>): FeedbackInput {
+  if (f.comment === undefined) return f;
+  const comment = redactText(f.comment, rules, counts);
+  return comment === f.comment ? f : { ...f, comment };
+}
+
+/**
+ * The content a feedback id is derived from when the producer gives none: the
+ * same feedback resent is the same id. Give it the scrubbed feedback: redaction
+ * is deterministic, so a resend still maps to the same id, and no secret (a
+ * low-entropy password could be guessed back from its hash) goes into the id.
+ * Two feedbacks that differ only in a scrubbed secret are thus one feedback.
+ */
 export function feedbackIdSource(f: FeedbackInput): string {
   return JSON.stringify([f.event_id ?? null, f.interaction_id ?? null, f.rating, f.comment ?? null, f.outcome ?? null]);
 }

@@ -1,3 +1,5 @@
+import { DEFAULTS } from "../config";
+
 export interface Upstream {
   name: string;
   baseUrl: string;
@@ -9,80 +11,88 @@ export interface Upstream {
 export const PROXIED_OPERATIONS = ["chat/completions", "completions", "embeddings"] as const;
 export type ProxiedOperation = (typeof PROXIED_OPERATIONS)[number];
 
-/**
- * Parses PROXY_UPSTREAMS: comma-separated `name=base-url` or `name=base-url|SECRET_NAME`
- * (e.g. `local=http://127.0.0.1:8080/v1,openai=https://api.openai.com/v1|OPENAI_API_KEY`).
- * Throws naming the bad entry.
- */
-export function parseUpstreams(config: string | undefined): Map<string, Upstream> {
-  const upstreams = new Map<string, Upstream>();
-  for (const entry of (config ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
-    const m = /^([a-z0-9_-]{1,40})=([^|\s]+)(?:\|([A-Z][A-Z0-9_]{0,80}))?$/.exec(entry);
-    if (!m) throw new Error(`PROXY_UPSTREAMS entry '${entry}' is not name=base-url or name=base-url|SECRET_NAME`);
-    const url = new URL(m[2]!);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`PROXY_UPSTREAMS '${m[1]}' must be http(s)`);
-    upstreams.set(m[1]!, { name: m[1]!, baseUrl: url.toString(), ...(m[3] ? { keySecret: m[3] } : {}) });
-  }
-  return upstreams;
-}
+/** PROXY_UPSTREAMS as parsed: every upstream, or the first entry that is wrong and why. */
+export type UpstreamsConfig = { ok: true; upstreams: Map<string, Upstream> } | { ok: false; entry: number; name?: string; reason: string };
 
-/** The user's last message in an OpenAI-style request, or its prompt / embedding input. */
-export function requestText(op: ProxiedOperation, body: Record<string, unknown>): string | undefined {
-  if (op === "chat/completions" && Array.isArray(body.messages)) {
-    const last = [...(body.messages as { role?: string; content?: unknown }[])].reverse().find((m) => m.role === "user");
-    if (typeof last?.content === "string") return last.content;
-    if (Array.isArray(last?.content)) return (last.content as { text?: string }[]).map((p) => p.text ?? "").join("");
+/** What a key secret's name must look like: an upstream's own key (`OPENAI_API_KEY`, `GROQ_KEY`). */
+const KEY_SECRET_SHAPE = /^[A-Z][A-Z0-9_]{0,80}_KEY$/;
+
+/**
+ * Names that are Gleaner's own bindings, secrets or settings. An upstream
+ * named with one of them would be sent that value as its bearer key.
+ * AI_API_KEY is Gleaner's key for its own LLM and embeddings servers: shared
+ * with the proxy, every project key holder could spend its quota (starving
+ * extraction) and it could no longer be rotated or scoped alone, so an
+ * upstream that needs the same key gets it under its own name.
+ */
+const RESERVED_NAMES = new Set<string>([
+  "DB",
+  "ARCHIVE",
+  "FLAGS",
+  "PROXY_UPSTREAMS",
+  "METRICS_TOKEN",
+  "AI_API_KEY",
+  "QDRANT_API_KEY",
+  ...Object.keys(DEFAULTS),
+]);
+const RESERVED_PREFIXES = ["GLEANER_", "CLOUDFLARE_", "CF_", "WRANGLER_", "TEST_"];
+const RESERVED_SUFFIXES = ["_QUEUE"];
+
+/**
+ * Why `name` may not hold an upstream's key, or undefined when it may: it
+ * must be shaped like an API key's name and not be one of Gleaner's own.
+ *
+ * @example
+ * keySecretProblem("OPENAI_API_KEY") // undefined
+ * keySecretProblem("GLEANER_ADMIN_TOKEN") // "key secret 'GLEANER_ADMIN_TOKEN' is reserved …"
+ */
+export function keySecretProblem(name: string): string | undefined {
+  if (RESERVED_NAMES.has(name) || RESERVED_PREFIXES.some((p) => name.startsWith(p)) || RESERVED_SUFFIXES.some((s) => name.endsWith(s))) {
+    return `key secret '${name}' is reserved for Gleaner's own bindings and settings: give the upstream a secret of its own (e.g. OPENAI_API_KEY)`;
   }
-  if (op === "completions" && typeof body.prompt === "string") return body.prompt;
-  if (op === "embeddings") return typeof body.input === "string" ? body.input : Array.isArray(body.input) ? body.input.filter((x) => typeof x === "string").join("\n") : undefined;
+  if (!KEY_SECRET_SHAPE.test(name)) {
+    return `key secret '${name}' must be an upper-case name ending in _KEY (e.g. OPENAI_API_KEY)`;
+  }
   return undefined;
 }
 
-/** Text, model and usage from a non-streamed answer. */
-export function responseFacts(op: ProxiedOperation, body: Record<string, unknown>): { text?: string; model?: string; tokensIn?: number; tokensOut?: number } {
-  const usage = body.usage as { prompt_tokens?: number; completion_tokens?: number } | undefined;
-  const choice = (body.choices as { message?: { content?: unknown }; text?: unknown }[] | undefined)?.[0];
-  const text = op === "chat/completions" ? choice?.message?.content : op === "completions" ? choice?.text : undefined;
-  return {
-    ...(typeof text === "string" ? { text } : {}),
-    ...(typeof body.model === "string" ? { model: body.model } : {}),
-    ...(typeof usage?.prompt_tokens === "number" ? { tokensIn: usage.prompt_tokens } : {}),
-    ...(typeof usage?.completion_tokens === "number" ? { tokensOut: usage.completion_tokens } : {}),
-  };
+/**
+ * Parses PROXY_UPSTREAMS: comma-separated `name=base-url` or `name=base-url|SECRET_NAME`
+ * (e.g. `local=http://127.0.0.1:8080/v1,openai=https://api.openai.com/v1|OPENAI_API_KEY`).
+ * A wrong entry is reported by its position and name, never by its URL (which may hold credentials).
+ *
+ * @example
+ * parseUpstreams("local=http://127.0.0.1:8080/v1") // { ok: true, upstreams: Map { "local" => … } }
+ * parseUpstreams("x=http://h|DB") // { ok: false, entry: 1, name: "x", reason: "key secret 'DB' is reserved …" }
+ */
+export function parseUpstreams(config: string | undefined): UpstreamsConfig {
+  const upstreams = new Map<string, Upstream>();
+  const entries = (config ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const [index, entry] of entries.entries()) {
+    const fail = (reason: string, name?: string): UpstreamsConfig => ({ ok: false, entry: index + 1, ...(name ? { name } : {}), reason });
+    const m = /^([a-z0-9_-]{1,40})=([^|\s]+)(?:\|(.*))?$/.exec(entry);
+    if (!m) return fail("not name=base-url or name=base-url|SECRET_NAME (name: a-z, 0-9, _ or -)");
+    const [, name, base, keySecret] = m as unknown as [string, string, string, string | undefined];
+    if (upstreams.has(name)) return fail("the name is listed twice", name);
+    const url = parseUrl(base);
+    if (!url) return fail("the base URL is not a URL", name);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return fail("the base URL must be http(s)", name);
+    if (keySecret !== undefined) {
+      const problem = keySecretProblem(keySecret);
+      if (problem) return fail(problem, name);
+    }
+    upstreams.set(name, { name, baseUrl: url.toString(), ...(keySecret ? { keySecret } : {}) });
+  }
+  return { ok: true, upstreams };
 }
 
-/** Most streamed answer text kept for the log (the client gets all of it). */
-export const MAX_LOGGED_STREAM_CHARS = 64 * 1024;
-
-/** Accumulates an SSE stream of chat/completions chunks: content deltas, model, usage. */
-export class SseCollector {
-  private buffer = "";
-  text = "";
-  model: string | undefined;
-  tokensIn: number | undefined;
-  tokensOut: number | undefined;
-
-  push(chunk: string): void {
-    this.buffer += chunk;
-    let newline: number;
-    while ((newline = this.buffer.indexOf("\n")) >= 0) {
-      const line = this.buffer.slice(0, newline).trim();
-      this.buffer = this.buffer.slice(newline + 1);
-      if (!line.startsWith("data:")) continue;
-      const data = line.slice(5).trim();
-      if (data === "[DONE]") continue;
-      try {
-        const event = JSON.parse(data) as { model?: string; choices?: { delta?: { content?: string }; text?: string }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
-        this.model ??= event.model;
-        const piece = event.choices?.[0]?.delta?.content ?? event.choices?.[0]?.text;
-        if (typeof piece === "string" && this.text.length < MAX_LOGGED_STREAM_CHARS) this.text += piece.slice(0, MAX_LOGGED_STREAM_CHARS - this.text.length);
-        if (event.usage) {
-          this.tokensIn = event.usage.prompt_tokens ?? this.tokensIn;
-          this.tokensOut = event.usage.completion_tokens ?? this.tokensOut;
-        }
-      } catch {
-        // A malformed chunk is passed through to the client untouched; it just is not logged.
-      }
-    }
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
   }
 }

@@ -10,7 +10,8 @@ import { ingestItems } from "./ingest";
  */
 export async function recordEventLater(env: Env, project: string, event: Record<string, unknown>, requestId: string): Promise<void> {
   try {
-    const summary = await ingestItems(env, project, [{ value: event }], requestId, Date.now());
+    // Internal: only Gleaner may write the reserved `proxy:` ids it chose itself.
+    const summary = await ingestItems(env, project, [{ value: event }], requestId, Date.now(), { internal: true });
     if ("status" in summary || summary.rejected > 0) {
       log("warn", "a recorded event was rejected", { request_id: requestId, summary });
     }

@@ -1,4 +1,4 @@
-import { snapshotPage, type DatasetRow } from "../adapters/dataset-store";
+import { projectRedactionCounts, snapshotPage, type DatasetRow } from "../adapters/dataset-store";
 import { formatExample, type ExportFormat } from "../domain/datasets/export-formats";
 
 /** Lines read per page while hashing or exporting a snapshot (bounded memory). */
@@ -86,4 +86,17 @@ export async function diffSnapshot(db: D1Database, ds: DatasetRow, version: numb
     .bind(ds.project, ds.name, version)
     .first<{ added: number; removed: number }>();
   return { version, previous: version > 1 ? version - 1 : null, added: row?.added ?? 0, removed: row?.removed ?? 0 };
+}
+
+/**
+ * The `redactions` of a snapshot's manifest: secrets scrubbed, by kind, from
+ * the text the dataset's own project sent (its events and feedback), counted
+ * when they were stored, up to now. Never another project's: the counter
+ * carries a project label. Not a count over the snapshot's lines: text that
+ * was redacted never becomes an example (buildExample skips it), so that
+ * count is zero by construction. It tells the trainer how much of the
+ * traffic the examples were chosen from held secrets.
+ */
+export function snapshotRedactions(db: D1Database, ds: DatasetRow): Promise<Record<string, number>> {
+  return projectRedactionCounts(db, ds.project);
 }

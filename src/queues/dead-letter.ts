@@ -1,8 +1,12 @@
 import { parkDeadLetter } from "../adapters/dead-letters";
+import { readConfig } from "../config";
+import { redactionRules } from "../domain/redaction";
 import type { Env } from "../env";
 
-/** Parks every message that exhausted its retries in D1, with the reason, then acks it. */
+/** Parks every message that exhausted its retries in D1, scrubbed, with the reason, then acks it. */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const config = readConfig(env);
+  const rules = redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED });
   for (const message of batch.messages) {
     await parkDeadLetter(
       env.DB,
@@ -14,6 +18,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         attempts: message.attempts,
       },
       Date.now(),
+      rules,
     );
     message.ack();
   }

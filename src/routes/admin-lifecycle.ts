@@ -2,6 +2,7 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { readArchive } from "../adapters/archive";
+import { ADMIN, recordAudit } from "../adapters/audit-store";
 import { retentionByProject, setRetention } from "../adapters/retention-store";
 import { readConfig } from "../config";
 import { PROJECT_NAME } from "../domain/api-keys";
@@ -39,8 +40,11 @@ adminLifecycleRoutes.put(
   zValidator("json", policySchema, validationHook),
   async (c) => {
     const { project } = c.req.valid("param");
-    await setRetention(c.env.DB, project, c.req.valid("json"), Date.now());
-    return c.json({ project, policy: c.req.valid("json") });
+    const policy = c.req.valid("json");
+    const now = Date.now();
+    await setRetention(c.env.DB, project, policy, now);
+    await recordAudit(c.env.DB, { actor: ADMIN, action: "retention.set", target: project, project, details: policy }, now);
+    return c.json({ project, policy });
   },
 );
 
@@ -54,9 +58,29 @@ adminLifecycleRoutes.get("/archives", async (c) => {
   return c.json({ archives: results });
 });
 
-export const restoreBody = z.strictObject({ key: z.string().min(1) });
+/** R2 refuses keys over 1024 bytes (with an error, not a miss). */
+const R2_KEY_MAX_BYTES = 1024;
+
+export const restoreBody = z.strictObject({
+  key: z
+    .string()
+    .regex(/^archives\/.+\.ndjson\.gz$/, "must be an archive key: archives/…ndjson.gz")
+    .refine((k) => new TextEncoder().encode(k).byteLength <= R2_KEY_MAX_BYTES, `must be at most ${R2_KEY_MAX_BYTES} bytes`),
+});
 
 const archiveLineSchema = z.object({ project: z.string(), event: z.record(z.string(), z.unknown()) });
+
+function parseArchiveLine(key: string, line: string, n: number) {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    value = undefined;
+  }
+  const parsed = archiveLineSchema.safeParse(value);
+  if (!parsed.success) throw new ApiError(422, "unreadable_archive", `'${key}' line ${n} is not an archived event`);
+  return parsed.data;
+}
 
 /**
  * Re-imports an archive through the normal ingest path. Events still stored
@@ -64,9 +88,13 @@ const archiveLineSchema = z.object({ project: z.string(), event: z.record(z.stri
  */
 adminLifecycleRoutes.post("/archives/restore", zValidator("json", restoreBody, validationHook), async (c) => {
   const { key } = c.req.valid("json");
-  const text = await readArchive(c.env.ARCHIVE, key);
+  const text = await readArchive(c.env.ARCHIVE, key).catch((err: unknown) => {
+    // workerd's DecompressionStream fails with a TypeError: the object is not gzip, so not one of our archives.
+    if (err instanceof TypeError) throw new ApiError(422, "unreadable_archive", `'${key}' is not a gzip archive`);
+    throw err;
+  });
   if (text === null) throw new ApiError(404, "not_found", `no archive '${key}'`);
-  const lines = text.split("\n").filter((l) => l !== "").map((l) => archiveLineSchema.parse(JSON.parse(l)));
+  const lines = text.split("\n").filter((l) => l !== "").map((l, i) => parseArchiveLine(key, l, i + 1));
   const totals = { events: lines.length, accepted: 0, duplicates: 0, rejected: 0 };
   const perRequest = readConfig(c.env).MAX_EVENTS_PER_REQUEST;
   for (const [project, group] of Map.groupBy(lines, (l) => l.project)) {
@@ -77,6 +105,8 @@ adminLifecycleRoutes.post("/archives/restore", zValidator("json", restoreBody, v
         group.slice(i, i + perRequest).map((l) => ({ value: l.event })),
         c.get("requestId"),
         Date.now(),
+        // Archived events were validated when first ingested, the proxy's own ids included.
+        { internal: true },
       );
       if ("status" in summary) throw new ApiError(summary.status, summary.code, summary.message);
       totals.accepted += summary.accepted;
@@ -84,5 +114,6 @@ adminLifecycleRoutes.post("/archives/restore", zValidator("json", restoreBody, v
       totals.rejected += summary.rejected;
     }
   }
+  await recordAudit(c.env.DB, { actor: ADMIN, action: "archive.restore", target: key, details: totals }, Date.now());
   return c.json({ key, ...totals });
 });

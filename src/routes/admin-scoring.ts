@@ -1,6 +1,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
+import { ADMIN, recordAudit } from "../adapters/audit-store";
 import { addProfileVersion, listProfileVersions, loadFitSamples, replaceRules } from "../adapters/profile-store";
 import { loadScoringConfig } from "../adapters/scoring-store";
 import { fitWeights } from "../domain/scoring/fit";
@@ -34,7 +35,9 @@ adminScoringRoutes.post(
   async (c) => {
     const { name } = c.req.valid("param");
     const { weights, note } = c.req.valid("json");
-    const version = await addProfileVersion(c.env.DB, name, weights, note ?? null, Date.now());
+    const now = Date.now();
+    const version = await addProfileVersion(c.env.DB, name, weights, note ?? null, now);
+    await recordAudit(c.env.DB, { actor: ADMIN, action: "scoring.profile.create", target: name, details: { version, weights } }, now);
     return c.json({ name, version, weights, note: note ?? null, rescoring: "the scoring cron re-scores events of older versions" }, 201);
   },
 );
@@ -50,6 +53,7 @@ adminScoringRoutes.put(
     const unknown = rules.filter((r) => !known.has(r.profile)).map((r) => r.profile);
     if (unknown.length) throw new ApiError(400, "unknown_profile", `no profile named ${unknown.map((n) => `'${n}'`).join(", ")}`);
     await replaceRules(c.env.DB, rules);
+    await recordAudit(c.env.DB, { actor: ADMIN, action: "scoring.rules.replace", target: "rules", details: { rules: rules.length } }, Date.now());
     return c.json({ rules });
   },
 );
@@ -75,6 +79,8 @@ adminScoringRoutes.post("/profiles/:name/fit", zValidator("param", profileParam,
 adminScoringRoutes.post("/profiles/:name/adopt-fit", zValidator("param", profileParam, validationHook), async (c) => {
   const { profile, report } = await fitProfile(c.env, c.req.valid("param").name);
   const note = `fitted on ${report.train} samples; held-out MSE ${report.mse_fitted?.toFixed(4)} vs configured ${report.mse_configured?.toFixed(4)}`;
-  const version = await addProfileVersion(c.env.DB, profile.name, report.weights, note, Date.now());
+  const now = Date.now();
+  const version = await addProfileVersion(c.env.DB, profile.name, report.weights, note, now);
+  await recordAudit(c.env.DB, { actor: ADMIN, action: "scoring.profile.adopt_fit", target: profile.name, details: { version, weights: report.weights } }, now);
   return c.json({ name: profile.name, version, weights: report.weights, fitted: report }, 201);
 });

@@ -3,6 +3,7 @@ import { findApiKey } from "../adapters/key-store";
 import { apiKeyId, secretsEqual, sha256Hex } from "../domain/api-keys";
 import type { Env } from "../env";
 import { ApiError } from "./errors";
+import { chargeRateLimit, routeClassOf } from "./rate-limit";
 
 export type ProjectVars = { project: string; keyId: string };
 
@@ -17,6 +18,8 @@ const unauthorized = (message: string) =>
 /**
  * Requires a live project key. A request may name its project (`X-Gleaner-Project`
  * header or `project` query); naming another project than the key's is 403.
+ * Then charges the request to the key's rate limit for its route class
+ * (routeClassOf): after authentication, so no one spends another key's budget.
  */
 export const requireProjectKey = createMiddleware<{ Bindings: Env; Variables: ProjectVars }>(async (c, next) => {
   const presented = bearer(c.req.header("Authorization"));
@@ -36,16 +39,25 @@ export const requireProjectKey = createMiddleware<{ Bindings: Env; Variables: Pr
   }
   c.set("project", stored.project);
   c.set("keyId", stored.id);
+  await chargeRateLimit(c, routeClassOf(c.req.method, c.req.path), stored.id);
   await next();
 });
 
-/** Requires the admin token (the GLEANER_ADMIN_TOKEN secret). */
+/**
+ * Requires the admin token (the GLEANER_ADMIN_TOKEN secret), then charges the
+ * admin rate limit, per client address (CF-Connecting-IP, which Cloudflare
+ * sets) so one runaway script does not lock out an operator elsewhere; all
+ * local callers, which have none, share one budget.
+ */
 export const requireAdmin = createMiddleware<{ Bindings: Env }>(async (c, next) => {
   const token = c.env.GLEANER_ADMIN_TOKEN;
   if (!token) throw new ApiError(503, "admin_disabled", "GLEANER_ADMIN_TOKEN is not set: admin routes are disabled");
   const presented = bearer(c.req.header("Authorization"));
   if (!presented) throw unauthorized("missing bearer token: send Authorization: Bearer <admin token>");
-  if (await secretsEqual(presented, token)) return next();
+  if (await secretsEqual(presented, token)) {
+    await chargeRateLimit(c, "admin", c.req.header("CF-Connecting-IP") ?? "local");
+    return next();
+  }
   if (apiKeyId(presented)) throw new ApiError(403, "forbidden", "a project key cannot use admin routes");
   throw unauthorized("invalid admin token");
 });

@@ -1,12 +1,13 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
+import { auditIfChangedStatement, auditStatement, keyActor, recordAudit } from "../adapters/audit-store";
 import { findDataset, listDatasets, listSnapshots, upsertDataset } from "../adapters/dataset-store";
 import { loadScoringConfig } from "../adapters/scoring-store";
 import { EXPORT_FORMATS, type ExportFormat } from "../domain/datasets/export-formats";
 import { DATASET_NAME, datasetRulesSchema } from "../domain/datasets/rules";
 import type { Env } from "../env";
-import { createSnapshot, diffSnapshot, exportSnapshot } from "../pipeline/snapshots";
+import { createSnapshot, diffSnapshot, exportSnapshot, snapshotRedactions } from "../pipeline/snapshots";
 import { requireProjectKey, type ProjectVars } from "./auth";
 import { ApiError } from "./errors";
 import { validationHook } from "./validation";
@@ -59,14 +60,22 @@ datasetRoutes.put(
   async (c) => {
     const { name } = c.req.valid("param");
     const { rules } = c.req.valid("json");
-    await upsertDataset(c.env.DB, c.get("project"), name, rules, Date.now());
+    const project = c.get("project");
+    const now = Date.now();
+    const existed = await findDataset(c.env.DB, project, name);
+    await upsertDataset(c.env.DB, project, name, rules, now);
+    const action = existed ? "dataset.update" : "dataset.create";
+    await recordAudit(c.env.DB, { actor: keyActor(c.get("keyId")), action, target: name, project, details: { rules } }, now);
     return c.json({ name, rules });
   },
 );
 
 datasetRoutes.post("/:name/snapshots", zValidator("param", nameParam, validationHook), async (c) => {
   const ds = await datasetOr404(c.env, c.get("project"), c.req.valid("param").name);
-  return c.json(await createSnapshot(c.env.DB, ds, Date.now()), 201);
+  const now = Date.now();
+  const snapshot = await createSnapshot(c.env.DB, ds, now);
+  await recordAudit(c.env.DB, { actor: keyActor(c.get("keyId")), action: "dataset.snapshot", target: ds.name, project: ds.project, details: snapshot }, now);
+  return c.json(snapshot, 201);
 });
 
 datasetRoutes.get("/:name/snapshots", async (c) => {
@@ -103,10 +112,7 @@ datasetRoutes.get("/:name/snapshots/:version{[0-9]+}/manifest", async (c) => {
   const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
   const version = Number(c.req.param("version"));
   const snapshot = await snapshotOr404(c.env, ds.project, ds.name, version);
-  const [profiles, redactions] = await Promise.all([
-    loadScoringConfig(c.env.DB),
-    c.env.DB.prepare("SELECT labels, value FROM counters WHERE name = 'redactions_total'").all<{ labels: string; value: number }>(),
-  ]);
+  const [profiles, redactions] = await Promise.all([loadScoringConfig(c.env.DB), snapshotRedactions(c.env.DB, ds)]);
   return c.json({
     dataset: ds.name,
     version,
@@ -119,7 +125,7 @@ datasetRoutes.get("/:name/snapshots/:version{[0-9]+}/manifest", async (c) => {
       profiles: [...profiles.profiles.values()].map((p) => ({ name: p.name, version: p.version, weights: p.weights })),
       rules: profiles.rules,
     },
-    redactions: Object.fromEntries(redactions.results.map((r) => [/kind="([^"]+)"/.exec(r.labels)?.[1] ?? r.labels, r.value])),
+    redactions,
     formats: EXPORT_FORMATS.map((f) => ({ format: f, url: `/v1/datasets/${ds.name}/snapshots/${version}.jsonl?format=${f}` })),
     content_hashes: "each example's SHA-256 is its `content_hash` (the `id` of a retrieval line)",
   });
@@ -140,9 +146,12 @@ datasetRoutes.post(
     const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
     const { version } = c.req.valid("json");
     await snapshotOr404(c.env, ds.project, ds.name, version);
-    await c.env.DB.prepare("UPDATE datasets SET current_version = ?3, updated_at = ?4 WHERE project = ?1 AND name = ?2")
-      .bind(ds.project, ds.name, version, Date.now())
-      .run();
+    const now = Date.now();
+    const details = { version, previous_version: ds.currentVersion };
+    await c.env.DB.batch([
+      c.env.DB.prepare("UPDATE datasets SET current_version = ?3, updated_at = ?4 WHERE project = ?1 AND name = ?2").bind(ds.project, ds.name, version, now),
+      auditStatement(c.env.DB, { actor: keyActor(c.get("keyId")), action: "dataset.rollback", target: ds.name, project: ds.project, details }, now),
+    ]);
     return c.json({ name: ds.name, current_version: version, previous_version: ds.currentVersion });
   },
 );
@@ -150,11 +159,16 @@ datasetRoutes.post(
 /** Curates an example out: later snapshots leave it out, earlier ones keep it. */
 datasetRoutes.delete("/:name/examples/:hash", async (c) => {
   const ds = await datasetOr404(c.env, c.get("project"), c.req.param("name"));
-  const res = await c.env.DB.prepare(
-    "UPDATE dataset_examples SET removed_at = ?4 WHERE project = ?1 AND dataset = ?2 AND content_hash = ?3 AND removed_at IS NULL",
-  )
-    .bind(ds.project, ds.name, c.req.param("hash"), Date.now())
-    .run();
-  if (res.meta.changes === 0) throw new ApiError(404, "not_found", "no such example in this dataset");
-  return c.json({ removed: c.req.param("hash") });
+  const hash = c.req.param("hash");
+  const now = Date.now();
+  const audit = { actor: keyActor(c.get("keyId")), action: "dataset.example.remove", target: ds.name, project: ds.project, details: { content_hash: hash } } as const;
+  const [res] = await c.env.DB.batch([
+    c.env.DB.prepare(
+      "UPDATE dataset_examples SET removed_at = ?4 WHERE project = ?1 AND dataset = ?2 AND content_hash = ?3 AND removed_at IS NULL",
+    ).bind(ds.project, ds.name, hash, now),
+    // Written only when the update above removed the example.
+    auditIfChangedStatement(c.env.DB, audit, now),
+  ]);
+  if ((res?.meta.changes ?? 0) === 0) throw new ApiError(404, "not_found", "no such example in this dataset");
+  return c.json({ removed: hash });
 });

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { log } from "../adapters/log";
+import { routeTemplate } from "./request-context";
 
 /** An error with a stable machine-readable code, rendered as `{ error: { code, message, details } }`. */
 export class ApiError extends HTTPException {
@@ -37,7 +38,7 @@ export function renderError(err: Error, c: Context): Response {
     const status = err.status as ContentfulStatusCode;
     return c.json({ error: { code: CODES[status] ?? "error", message: err.message, details: null } }, status);
   }
-  log("error", "unhandled error", { request_id: c.get("requestId"), method: c.req.method, path: c.req.path, error: err });
+  log("error", "unhandled error", { request_id: c.get("requestId"), method: c.req.method, path: routeTemplate(c), error: err });
   return c.json({ error: { code: "internal", message: "internal error", details: null } }, 500);
 }
 

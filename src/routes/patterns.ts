@@ -9,11 +9,13 @@ import { PATTERN_KIND } from "../pipeline/extract-patterns";
 import { createPatternDeps } from "../pipeline/pattern-deps";
 import { requireProjectKey, type ProjectVars } from "./auth";
 import { ApiError } from "./errors";
+import { boundSearchConcurrency } from "./rate-limit";
 import { validationHook } from "./validation";
 
 export const patternRoutes = new Hono<{ Bindings: Env; Variables: ProjectVars }>();
 
 patternRoutes.use("*", requireProjectKey);
+patternRoutes.use("/search", boundSearchConcurrency);
 
 /** Most results one search returns. */
 const MAX_K = 50;

@@ -1,4 +1,6 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
 import { log } from "../adapters/log";
 
 declare module "hono" {
@@ -9,10 +11,29 @@ declare module "hono" {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** What a log line says for a request no endpoint matched (a 404, or a middleware refusing an unknown path). */
+export const NO_ROUTE = "(no route)";
+
+/**
+ * The route template a request matched (`/v1/events/:id`), for logs: the raw
+ * path can carry what a caller put in it (an event id holding a token), the
+ * template only what the code declares. The endpoint that answered when it
+ * was one, else the last endpoint matched (a middleware such as auth may
+ * answer before it), else {@link NO_ROUTE}. Middleware (`use`, method ALL)
+ * never names a request.
+ */
+export function routeTemplate(c: Context): string {
+  const routes = matchedRoutes(c);
+  const answered = routes[c.req.routeIndex];
+  if (answered && answered.method !== "ALL") return answered.path;
+  return routes.findLast((r) => r.method !== "ALL")?.path ?? NO_ROUTE;
+}
+
 /**
  * Gives every request an id (the caller's X-Request-Id when sane, else a new
- * one), returns it in X-Request-Id, and logs one JSON line per request with it.
- * Queue messages carry it on, so consumer log lines carry it too.
+ * one), returns it in X-Request-Id, and logs one JSON line per request with it
+ * and its route template (never the raw path or query). Queue messages carry
+ * the id on, so consumer log lines carry it too.
  */
 export const requestContext = createMiddleware(async (c, next) => {
   const given = c.req.header("X-Request-Id");
@@ -25,7 +46,7 @@ export const requestContext = createMiddleware(async (c, next) => {
   log(status >= 500 ? "error" : "info", "request", {
     request_id: requestId,
     method: c.req.method,
-    path: c.req.path,
+    path: routeTemplate(c),
     status,
     duration_ms: Date.now() - started,
   });

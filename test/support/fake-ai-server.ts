@@ -5,9 +5,12 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
  * /v1/embeddings) for tests, with its failure modes. Each namespace
  * (`/ns/<name>/...`) has its own mode, set with POST /ns/<name>/__mode {"mode": ...}:
  * ok, down (500), slow (never answers in time), malformed (invalid JSON content),
- * redirect (302 to another host). `stream: true` chat requests get SSE chunks 100 ms apart.
+ * redirect (302 to another host), unauthorized (401 whose body and headers echo the
+ * bearer key it was sent, plain and encoded, as careless upstreams do), echo (chat answers repeat
+ * the last message). `stream: true` chat requests get SSE chunks 100 ms apart.
+ * GET /ns/<name>/__calls counts the calls; GET /ns/<name>/__last is the last call's body and Authorization.
  */
-export type FakeMode = "ok" | "down" | "slow" | "malformed" | "redirect";
+export type FakeMode = "ok" | "down" | "slow" | "malformed" | "redirect" | "unauthorized" | "echo";
 
 async function readBody(req: IncomingMessage): Promise<string> {
   let body = "";
@@ -28,6 +31,7 @@ function hashVector(text: string, dimension: number): number[] {
 export async function startFakeAiServer(): Promise<{ url: string; server: Server }> {
   const modes = new Map<string, FakeMode>();
   const calls = new Map<string, number>();
+  const lastCalls = new Map<string, { body: string; authorization: string | null }>();
   const server = createServer(async (req, res) => {
     const m = /^\/ns\/([a-z0-9-]+)(\/.*)$/.exec(req.url ?? "");
     const ns = m?.[1] ?? "default";
@@ -42,8 +46,23 @@ export async function startFakeAiServer(): Promise<{ url: string; server: Server
       return json(200, { ns, mode: modes.get(ns) });
     }
     if (path === "/__calls") return json(200, { calls: calls.get(ns) ?? 0 });
+    if (path === "/__last") return json(200, lastCalls.get(ns) ?? null);
     calls.set(ns, (calls.get(ns) ?? 0) + 1);
+    lastCalls.set(ns, { body, authorization: req.headers.authorization ?? null });
     const mode = modes.get(ns) ?? "ok";
+    if (mode === "unauthorized") {
+      const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+      res.writeHead(401, { "Content-Type": "application/json", "X-RateLimit-Debug": `key=${key}`, "X-Upstream-Secret": key });
+      return void res.end(
+        JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: ${key}. Sent as ${encodeURIComponent(key)}, basic ${Buffer.from(`user:${key}`).toString("base64")}, hex ${Buffer.from(key).toString("hex")}. Debug: password=hunter2hunter2`,
+            type: "invalid_request_error",
+            code: "invalid_api_key",
+          },
+        }),
+      );
+    }
     if (mode === "down") return json(500, { error: { message: "model crashed", type: "server_error" } });
     if (mode === "slow") return void setTimeout(() => json(200, {}), 5000);
     if (mode === "redirect") {
@@ -57,13 +76,18 @@ export async function startFakeAiServer(): Promise<{ url: string; server: Server
       return json(200, { object: "list", model, data: input.map((t, index) => ({ object: "embedding", index, embedding: hashVector(t, dimension) })) });
     }
     if (path === "/v1/chat/completions" && req.method === "POST" && (JSON.parse(body) as { stream?: boolean }).stream) {
-      const pieces = ["Use ", "logrotate ", "with ", "copytruncate", "."];
+      const echoed = () => (JSON.parse(body) as { messages: { content: string }[] }).messages.at(-1)!.content.match(/.{1,8}/gs)!;
+      const pieces = mode === "echo" ? echoed() : ["Use ", "logrotate ", "with ", "copytruncate", "."];
       res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
       for (const [i, piece] of pieces.entries()) {
-        res.write(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "fake-model", choices: [{ index: 0, delta: { content: piece } }] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "fake-model", choices: [{ index: 0, delta: { content: piece } }] })}\n\n`,
+        );
         await new Promise((r) => setTimeout(r, 100));
         if (i === pieces.length - 1) {
-          res.write(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "fake-model", choices: [], usage: { prompt_tokens: 12, completion_tokens: 5 } })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", model: "fake-model", choices: [], usage: { prompt_tokens: 12, completion_tokens: 5 } })}\n\n`,
+          );
         }
       }
       res.write("data: [DONE]\n\n");
@@ -79,16 +103,23 @@ export async function startFakeAiServer(): Promise<{ url: string; server: Server
         facts = { query: last };
       }
       const content =
-        mode === "malformed"
-          ? "Sure! Here is the pattern: {problem: oops"
-          : JSON.stringify({
-              problem: `LLM: ${facts.query ?? "unknown problem"}`,
-              approach: facts.response ?? "unknown",
-              steps: ["understand", "apply"],
-              skills: ["llm-extracted"],
-              lesson: `Generalised: ${facts.query ?? ""}`,
-            });
-      return json(200, { id: "chatcmpl-1", object: "chat.completion", model: "fake-model", choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }] });
+        mode === "echo"
+          ? last
+          : mode === "malformed"
+            ? "Sure! Here is the pattern: {problem: oops"
+            : JSON.stringify({
+                problem: `LLM: ${facts.query ?? "unknown problem"}`,
+                approach: facts.response ?? "unknown",
+                steps: ["understand", "apply"],
+                skills: ["llm-extracted"],
+                lesson: `Generalised: ${facts.query ?? ""}`,
+              });
+      return json(200, {
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        model: "fake-model",
+        choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+      });
     }
     json(404, { error: { message: `no route ${path}` } });
   });

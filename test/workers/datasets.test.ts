@@ -113,6 +113,26 @@ describe("datasets", () => {
     expect((await call("/v1/datasets/default/snapshots/99.jsonl", { headers: auth() })).status).toBe(404);
   });
 
+  it("answers bad create and rollback bodies with 400 naming the field, never a 5xx", async () => {
+    const refused = async (path: string, method: string, body: string, field?: string) => {
+      const res = await call(path, { method, headers: auth(), body });
+      const text = await res.text();
+      expect(res.status, `${method} ${path} ${body}: ${text}`).toBe(400);
+      if (field) expect(text, body).toContain(`"path":"${field}"`);
+    };
+    for (const v of ["-1e309", "1e309", "1e300", '"0.5"', "null", "-0.1"]) await refused("/v1/datasets/bodies", "PUT", `{"rules": {"min_value": ${v}}}`, "rules.min_value");
+    await refused("/v1/datasets/bodies", "PUT", '{"rules": {"outcomes": []}}', "rules.outcomes");
+    await refused("/v1/datasets/bodies", "PUT", '{"rules": -1e309}', "rules");
+    await refused("/v1/datasets/bodies", "PUT", '{"rules": {}, "extra": 1}', "extra");
+    for (const v of ["-1e309", "1e309", "1e300", "0", "1.5", '"1"', "null"]) await refused("/v1/datasets/default/rollback", "POST", `{"version": ${v}}`, "version");
+    for (const body of ["[]", '"text"', "{", "NaN"]) {
+      await refused("/v1/datasets/bodies", "PUT", body);
+      await refused("/v1/datasets/default/rollback", "POST", body);
+    }
+    const missing = await call("/v1/datasets/default/rollback", { method: "POST", headers: auth(), body: '{"version": 9007199254740991}' });
+    expect(missing.status).toBe(404);
+  });
+
   it("streams a snapshot of 100k examples page by page", async () => {
     await env.DB.prepare(
       `INSERT INTO datasets (project, name, rules, created_at, updated_at) VALUES (?1, 'big', '{}', 0, 0)`,

@@ -4,13 +4,30 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { call, createKey, eventually, getEvent } from "./helpers";
 
+/** Calls the worker with some bindings changed (other upstreams, flags), and waits for its waitUntil work. */
+async function callWith(bindings: Record<string, string>, path: string, init: RequestInit): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://gleaner.test${path}`, init), { ...env, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+async function storedEvent(id: string): Promise<Record<string, unknown>> {
+  return eventually(async () => {
+    const r = await getEvent(key, id);
+    return r.status === 200 ? (await r.json<{ event: Record<string, unknown> }>()).event : undefined;
+  });
+}
+
 let key: string;
 
 beforeAll(async () => {
   key = (await createKey("proxy-tests")).key;
   await fetch(`${env.TEST_FAKE_AI_URL}/ns/moved/__mode`, { method: "POST", body: JSON.stringify({ mode: "redirect" }) });
+  await fetch(`${env.TEST_FAKE_AI_URL}/ns/proxy-echo/__mode`, { method: "POST", body: JSON.stringify({ mode: "echo" }) });
 });
 
+const EVENT_ID = /^proxy:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const headers = () => ({ Authorization: `Bearer ${key}`, "Content-Type": "application/json" });
 const chat = (stream: boolean) => JSON.stringify({ model: "fake-model", stream, messages: [{ role: "user", content: "How do I rotate logs?" }] });
 
@@ -20,7 +37,10 @@ describe("OpenAI-compatible logging proxy", () => {
     const res = await call("/v1/proxy/local/chat/completions", { method: "POST", headers: headers(), body: chat(true) });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toContain("text/event-stream");
-    const eventId = res.headers.get("X-Gleaner-Event-Id")!;
+    const eventId = res.headers.get("Gleaner-Event-Id")!;
+    // Known before the first byte, chosen by Gleaner.
+    expect(eventId).toMatch(EVENT_ID);
+    expect(res.headers.get("X-Gleaner-Event-Id")).toBe(eventId);
     const reader = res.body!.getReader();
     const arrivals: number[] = [];
     let text = "";
@@ -49,6 +69,7 @@ describe("OpenAI-compatible logging proxy", () => {
       tokens_in: 12,
       tokens_out: 5,
       outcome: "success",
+      attributes: { upstream: "local", operation: "chat/completions", status: 200, stream: true },
     });
     const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE event_id = ?1").bind(eventId).first<{ n: number }>())!;
     expect(n).toBe(1);
@@ -59,7 +80,7 @@ describe("OpenAI-compatible logging proxy", () => {
     expect(res.status).toBe(200);
     const body = await res.json<{ choices: { message: { content: string } }[] }>();
     expect(body.choices[0]!.message.content).toContain("problem");
-    const eventId = res.headers.get("X-Gleaner-Event-Id")!;
+    const eventId = res.headers.get("Gleaner-Event-Id")!;
     await eventually(async () => ((await getEvent(key, eventId)).status === 200 ? true : undefined));
   });
 
@@ -97,7 +118,62 @@ describe("OpenAI-compatible logging proxy", () => {
     expect(res.status).toBe(200);
     expect((await res.json<{ choices: unknown[] }>()).choices).toHaveLength(1);
     await waitOnExecutionContext(ctx);
-    const eventId = res.headers.get("X-Gleaner-Event-Id")!;
+    const eventId = res.headers.get("Gleaner-Event-Id")!;
     await eventually(async () => ((await getEvent(key, eventId)).status === 200 ? true : undefined));
+  });
+
+  it("chooses the event id itself: a client's X-Request-Id is only an attribute and can neither forge nor collide", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await call("/v1/proxy/local/chat/completions", { method: "POST", headers: { ...headers(), "X-Request-Id": "forged-1" }, body: chat(false) });
+      expect(res.status).toBe(200);
+      await res.text();
+      ids.push(res.headers.get("Gleaner-Event-Id")!);
+    }
+    expect(ids[0]).toMatch(EVENT_ID);
+    expect(ids[1]).toMatch(EVENT_ID);
+    expect(ids[0]).not.toBe(ids[1]);
+    for (const id of ids) expect(await storedEvent(id)).toMatchObject({ attributes: { client_request_id: "forged-1" } });
+    expect((await getEvent(key, "proxy:forged-1")).status).toBe(404);
+  });
+
+  it("hands request and answer texts to ingest, which redacts them (streamed too); the client's answer is its own", async () => {
+    const secret = "my key is sk-abcdefghijklmnopqrstuvwx1234 and the header was Bearer abcdefgh12345678";
+    const echo = { PROXY_UPSTREAMS: `echo=${env.TEST_FAKE_AI_URL}/ns/proxy-echo/v1` };
+    for (const stream of [true, false]) {
+      const res = await callWith(echo, "/v1/proxy/echo/chat/completions", {
+        method: "POST",
+        headers: headers(),
+        body: JSON.stringify({ model: "fake-model", stream, messages: [{ role: "user", content: secret }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("efgh1234");
+      const stored = await storedEvent(res.headers.get("Gleaner-Event-Id")!);
+      expect(stored.query).toBe("my key is [REDACTED:api_key] and the header was Bearer [REDACTED:bearer_token]");
+      expect(stored.response).toBe(stored.query);
+      expect(JSON.stringify(stored)).not.toContain("abcdefgh");
+    }
+  });
+
+  it("records a call whose texts are over MAX_EVENT_BYTES by cutting them, and says so", async () => {
+    const long = "rotate the logs ".repeat(1000);
+    const res = await callWith({ PROXY_UPSTREAMS: `echo=${env.TEST_FAKE_AI_URL}/ns/proxy-echo/v1` }, "/v1/proxy/echo/chat/completions", {
+      method: "POST",
+      headers: headers(),
+      body: JSON.stringify({ model: "fake-model", messages: [{ role: "user", content: long }] }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json<{ choices: { message: { content: string } }[] }>()).choices[0]!.message.content).toBe(long);
+    const stored = await storedEvent(res.headers.get("Gleaner-Event-Id")!);
+    expect(stored.attributes).toMatchObject({ truncated: true });
+    expect(long.startsWith(stored.query as string)).toBe(true);
+    expect(long.startsWith(stored.response as string)).toBe(true);
+    expect(JSON.stringify(stored).length).toBeLessThanOrEqual(Number(env.MAX_EVENT_BYTES));
+  });
+
+  it("sends no event id when proxy logging is off, since nothing is recorded", async () => {
+    const res = await callWith({ FLAGS: "proxy_logging=off" }, "/v1/proxy/local/chat/completions", { method: "POST", headers: headers(), body: chat(false) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Gleaner-Event-Id")).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { AUDIT_ACTIONS } from "../../adapters/audit-store";
 import { JOBS } from "../../cron/jobs";
-import { keyProjectParam } from "../../routes/admin";
+import { auditQuery, keyProjectParam } from "../../routes/admin";
 import { policySchema, projectParam, restoreBody } from "../../routes/admin-lifecycle";
 import { listQuery, purgeBody } from "../../routes/dead-letters";
 import type { Operation } from "../operation";
@@ -33,8 +34,20 @@ const archiveSchema = z.strictObject({
 
 const jobNames = Object.keys(JOBS) as [keyof typeof JOBS, ...(keyof typeof JOBS)[]];
 
-/** The run-now route reads its body as a free JSON object (src/routes/admin.ts). */
-const jobParams = z.record(z.string(), z.unknown()).describe("job parameters; `relay` reads older_than_seconds");
+/** Each job validates its own parameters (src/cron/jobs.ts); the document lists the shapes they take. */
+const jobParams = z
+  .union([JOBS.relay.params, JOBS.lifecycle.params, JOBS.scoring.params])
+  .describe("the job's parameters: `relay` and `patterns` take older_than_seconds, `lifecycle` takes now, `scoring` and `datasets` none");
+
+const auditEntrySchema = z.strictObject({
+  id: z.number().int().describe("pass as before for older entries"),
+  at: isoTime,
+  actor: z.string().describe("`admin` (the admin token) or `key:<key id>` (a project key)"),
+  action: z.enum(AUDIT_ACTIONS),
+  target: z.string().describe("what it acted on: a key id, profile, project, dataset, archive key, dead letter id or job"),
+  project: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).describe("a small summary; never a key or token"),
+});
 
 export const adminOperations: Operation[] = [
   {
@@ -73,7 +86,11 @@ export const adminOperations: Operation[] = [
     body: [
       {
         schema: jobParams,
-        examples: { relayAll: { summary: "relay every unfinished chunk", value: { older_than_seconds: 0 } }, none: { summary: "no parameters", value: {} } },
+        examples: {
+          relayAll: { summary: "relay every unfinished chunk", value: { older_than_seconds: 0 } },
+          lifecycleAsOf: { summary: "apply retention as of a given time", value: { now: 1_798_761_600_000 } },
+          none: { summary: "no parameters", value: {} },
+        },
       },
     ],
     bodyOptional: true,
@@ -83,7 +100,46 @@ export const adminOperations: Operation[] = [
         schema: z.strictObject({ job: z.enum(jobNames), duration_ms: z.number(), result: z.unknown().describe("the job's own summary") }),
       },
     },
-    errors: { 400: "the body is not a JSON object", 404: "no such job (`unknown_job`, details: the job names)" },
+    errors: {
+      400: "not JSON (`invalid_body`), or a parameter the job does not take or out of range (`validation_failed`, naming the field)",
+      404: "no such job (`unknown_job`, details: the job names)",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/admin/audit",
+    tag: "admin",
+    summary: "The audit log",
+    description: "Every admin action and dataset curation: who, what, on what and when. Entries are kept 365 days.",
+    auth: "admin",
+    query: auditQuery,
+    responses: {
+      200: {
+        description: "newest first; pass next_before as before for the next page (null on the last)",
+        schema: z.strictObject({ entries: z.array(auditEntrySchema), next_before: z.number().int().nullable() }),
+        examples: {
+          page: {
+            summary: "a key created, then a dataset rolled back with a project key",
+            value: {
+              entries: [
+                {
+                  id: 42,
+                  at: "2026-11-23T10:05:00.000Z",
+                  actor: "key:0123456789abcdef",
+                  action: "dataset.rollback",
+                  target: "default",
+                  project: "my-project",
+                  details: { version: 2, previous_version: 3 },
+                },
+                { id: 41, at: "2026-11-23T10:00:00.000Z", actor: "admin", action: "key.create", target: "0123456789abcdef", project: "my-project", details: {} },
+              ],
+              next_before: null,
+            },
+          },
+        },
+      },
+    },
+    errors: { 400: "validation_failed (limit 1-1000, before a positive id)" },
   },
   {
     method: "get",
@@ -183,7 +239,7 @@ export const adminOperations: Operation[] = [
         }),
       },
     },
-    errors: { 400: "validation_failed", 404: "no such archive" },
+    errors: { 400: "validation_failed", 404: "no such archive", 422: "the object is not an archive of events (`unreadable_archive`)" },
   },
   {
     method: "get",

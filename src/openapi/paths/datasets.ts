@@ -136,7 +136,7 @@ export const datasetOperations: Operation[] = [
             profiles: z.array(z.strictObject({ name: z.string(), version: z.number().int(), weights: weightsSchema })),
             rules: z.array(profileRuleSchema),
           }),
-          redactions: z.record(z.string(), z.number()).describe("replacements by kind, service-wide"),
+          redactions: z.record(z.string(), z.number()).describe("secrets scrubbed from this project's stored events and feedback so far, by kind"),
           formats: z.array(z.strictObject({ format: z.enum(EXPORT_FORMATS), url: z.string() })),
           content_hashes: z.string(),
         }),

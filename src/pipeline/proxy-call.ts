@@ -1,0 +1,200 @@
+import { DependencyUnavailableError, callWithBreaker } from "../adapters/breaker";
+import { joinUrl } from "../adapters/join-url";
+import { readConfig } from "../config";
+import { responseFacts, SseCollector, type AnswerFacts } from "../domain/proxy-answers";
+import { proxyEvent } from "../domain/proxy-event";
+import type { ProxyRequest } from "../domain/proxy-requests";
+import { secretScrubber } from "../domain/proxy-secret-scrub";
+import { parseUpstreams, type Upstream } from "../domain/proxy-upstreams";
+import { redactionRules, redactText } from "../domain/redaction";
+import type { Env } from "../env";
+import { isFlagOn } from "../flags";
+import { recordEventLater } from "./record-event-later";
+
+/** The response header that names the event recorded for a proxied call. */
+export const EVENT_ID_HEADER = "Gleaner-Event-Id";
+/** The same id under its earlier name, kept for clients that read it. */
+export const LEGACY_EVENT_ID_HEADER = "X-Gleaner-Event-Id";
+
+/** Upstream response headers passed on to the client (scrubbed of the upstream's key); all others are dropped. */
+const RELAYED_HEADERS = /^(content-type|retry-after|retry-after-ms|x-ratelimit-[a-z0-9-]+)$/i;
+
+/** Why the proxy answers itself instead of relaying the upstream. */
+export interface ProxyProblem {
+  status: 404 | 502 | 503;
+  code: string;
+  message: string;
+  details?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** An upstream ready to call: where, and with which key. */
+export interface ResolvedUpstream {
+  upstream: Upstream;
+  apiKey?: string;
+}
+
+/**
+ * Finds the upstream `name` in PROXY_UPSTREAMS with its key. A wrong entry
+ * anywhere in PROXY_UPSTREAMS, or a named key secret that is not set, makes
+ * the proxy refuse every call (503 `proxy_misconfigured`) rather than guess.
+ */
+export function resolveUpstream(env: Env, name: string): ResolvedUpstream | ProxyProblem {
+  const config = parseUpstreams(env.PROXY_UPSTREAMS);
+  if (!config.ok) {
+    const which = `PROXY_UPSTREAMS entry ${config.entry}${config.name ? ` ('${config.name}')` : ""}`;
+    return {
+      status: 503,
+      code: "proxy_misconfigured",
+      message: `${which}: ${config.reason}; the proxy is off until it is fixed`,
+      details: { entry: config.entry, ...(config.name ? { upstream: config.name } : {}), reason: config.reason },
+    };
+  }
+  const upstream = config.upstreams.get(name);
+  if (!upstream) {
+    return {
+      status: 404,
+      code: "unknown_upstream",
+      message: `no upstream named '${name}' in PROXY_UPSTREAMS`,
+      details: { upstreams: [...config.upstreams.keys()] },
+    };
+  }
+  if (!upstream.keySecret) return { upstream };
+  const apiKey = (env as unknown as Record<string, unknown>)[upstream.keySecret];
+  if (typeof apiKey !== "string" || apiKey === "") {
+    return {
+      status: 503,
+      code: "proxy_misconfigured",
+      message: `the key secret '${upstream.keySecret}' of upstream '${upstream.name}' is not set`,
+      details: { upstream: upstream.name, secret: upstream.keySecret },
+    };
+  }
+  return { upstream, apiKey };
+}
+
+export interface ProxyCallInput extends ResolvedUpstream {
+  request: ProxyRequest;
+  /** The client's Accept header, forwarded. */
+  accept?: string;
+  project: string;
+  requestId: string;
+  clientRequestId?: string;
+}
+
+/**
+ * Forwards a validated request to its upstream (timeout, breaker, no
+ * redirects) and relays the answer: streams pass through chunk by chunk,
+ * error answers are scrubbed of the upstream's key and of secrets. One event
+ * per relayed answer is recorded through ingest, after the answer, with
+ * `schedule` (waitUntil); its id, chosen here, is in `Gleaner-Event-Id`.
+ */
+export async function proxyCall(env: Env, schedule: (work: Promise<unknown>) => void, input: ProxyCallInput): Promise<Response | ProxyProblem> {
+  const config = readConfig(env);
+  const { upstream, apiKey, request } = input;
+  const scrubKey = secretScrubber(apiKey);
+  const eventId = `proxy:${crypto.randomUUID()}`;
+  const started = Date.now();
+  let res: Response;
+  try {
+    res = await callWithBreaker(
+      env.DB,
+      `proxy_${upstream.name}`,
+      {
+        timeoutMs: config.OUTBOUND_TIMEOUT_MS,
+        failuresToOpen: config.BREAKER_FAILURES,
+        halfOpenAfterMs: config.BREAKER_HALF_OPEN_SECONDS * 1000,
+        keepSignalAfterReturn: true,
+      },
+      async (signal) => {
+        const answer = await fetch(joinUrl(upstream.baseUrl, request.op), {
+          method: "POST",
+          signal,
+          redirect: "manual",
+          headers: {
+            "Content-Type": "application/json",
+            Accept: input.accept ?? "application/json",
+            ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}),
+          },
+          // The validated object, re-serialised: what the upstream reads is what was checked and is logged.
+          body: JSON.stringify(request.body),
+        });
+        if (answer.status >= 500) {
+          await answer.body?.cancel();
+          throw new Error(`upstream answered HTTP ${answer.status}`);
+        }
+        return answer;
+      },
+    );
+  } catch (err) {
+    if (err instanceof DependencyUnavailableError) return { status: 503, code: "upstream_unavailable", message: err.message, headers: { "Retry-After": "30" } };
+    return { status: 502, code: "upstream_failed", message: scrubKey(err instanceof Error ? err.message : "upstream failed") };
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    return {
+      status: 502,
+      code: "upstream_redirect",
+      message: `the upstream redirected to ${scrubKey(res.headers.get("Location") ?? "elsewhere")}; redirects are not followed`,
+    };
+  }
+
+  const logging = isFlagOn("proxy_logging", env.FLAGS, input.project);
+  const record = (answer: AnswerFacts, upstreamError?: string) => {
+    if (!logging) return;
+    const event = proxyEvent(
+      {
+        eventId,
+        upstream: upstream.name,
+        request,
+        startedAt: started,
+        latencyMs: Date.now() - started,
+        status: res.status,
+        answer,
+        ...(input.clientRequestId ? { clientRequestId: input.clientRequestId } : {}),
+        ...(upstreamError ? { upstreamError } : {}),
+      },
+      config.MAX_EVENT_BYTES,
+    );
+    schedule(recordEventLater(env, input.project, event, input.requestId));
+  };
+
+  const failed = res.status >= 400;
+  const rules = redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED });
+  // Error answers are Gleaner's to relay, so they are scrubbed like anything stored; answers are the client's own.
+  const clean = failed ? (text: string) => redactText(scrubKey(text), rules, new Map()) : scrubKey;
+  const headers = new Headers({ "Content-Type": "application/json" });
+  for (const [name, value] of res.headers) if (RELAYED_HEADERS.test(name)) headers.set(name, clean(value));
+  if (logging) {
+    headers.set(EVENT_ID_HEADER, eventId);
+    headers.set(LEGACY_EVENT_ID_HEADER, eventId);
+  }
+
+  if (!failed && (res.headers.get("Content-Type") ?? "").includes("text/event-stream") && res.body) {
+    const collector = new SseCollector();
+    const decoder = new TextDecoder();
+    const passThrough = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        controller.enqueue(chunk);
+        collector.push(decoder.decode(chunk, { stream: true }));
+      },
+      flush() {
+        collector.push(`${decoder.decode()}\n`);
+        record(collector.facts());
+      },
+    });
+    headers.set("Cache-Control", "no-cache");
+    return new Response(res.body.pipeThrough(passThrough), { status: res.status, headers });
+  }
+  const text = clean(await res.text());
+  record(failed ? {} : factsOf(request, text), failed ? text : undefined);
+  return new Response(text, { status: res.status, headers });
+}
+
+/** What a non-streamed answer says, or nothing when it is not JSON. */
+function factsOf(request: ProxyRequest, text: string): AnswerFacts {
+  try {
+    return responseFacts(request.op, JSON.parse(text));
+  } catch {
+    return {};
+  }
+}
