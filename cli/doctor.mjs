@@ -52,7 +52,18 @@ if (!devVars) {
     bad.length ? "set each to a long random value, e.g. openssl rand -base64 32" : "");
 }
 
+// npm start refuses to start without the secret an upstream names (`name=url|SECRET_NAME`); say so here first.
+const keyed = (env.PROXY_UPSTREAMS ?? "").split(",").map((e) => /^([^=\s]+)=[^|\s]+\|(\S+)$/.exec(e.trim())).filter(Boolean);
+if (keyed.length) {
+  const unset = keyed.filter(([, , secret]) => !env[secret]).map(([, name, secret]) => `${secret} (upstream '${name}')`);
+  add("proxy secrets", unset.length ? "fail" : "ok", unset.length ? `unset: ${unset.join(", ")}` : `set: ${keyed.map(([, , secret]) => secret).join(", ")}`,
+    unset.length ? "set each in the environment or .dev.vars (npm start refuses to start without them)" : "");
+}
+
 const dataDir = resolve(root, env.GLEANER_DATA_DIR ?? ".gleaner");
+if (existsSync(dataDir) && statSync(dataDir).mode & 0o077) {
+  add("data dir", "warn", `${env.GLEANER_DATA_DIR ?? ".gleaner"} is readable by others`, "npm start tightens it to 0700, or: chmod 700 it now");
+}
 const migrations = readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).sort();
 const findSqlite = (dir) => {
   if (!existsSync(dir)) return null;

@@ -2,7 +2,11 @@ import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { unstable_readConfig } from "wrangler";
 import { startGleaner } from "./runner/server";
-import { resolveSettings } from "./runner/settings";
+import { type RunnerSettings, resolveSettings } from "./runner/settings";
+
+// Before anything is written: the data dir, the admin token and workerd's D1
+// files (workerd inherits the umask) are the user's alone, 0700 and 0600.
+process.umask(0o077);
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Optional settings and secrets wrangler.toml leaves unset; like its vars, taken from the environment or .dev.vars. */
@@ -19,7 +23,13 @@ const OPTIONAL_VARS = [
   "PROXY_UPSTREAMS",
 ];
 const varNames = [...new Set([...Object.keys(unstable_readConfig({ config: resolve(projectDir, "wrangler.toml") }).vars ?? {}), ...OPTIONAL_VARS])];
-const settings = resolveSettings(projectDir, process.env, varNames);
+let settings: RunnerSettings;
+try {
+  settings = resolveSettings(projectDir, process.env, varNames);
+} catch (err) {
+  console.error(`Gleaner cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
 const gleaner = await startGleaner(projectDir, settings);
 const base = gleaner.url.origin;
 const shown = relative(process.cwd(), settings.dataDir);
@@ -30,6 +40,8 @@ const token =
     : "$GLEANER_ADMIN_TOKEN";
 
 console.log(`Gleaner listening on ${base}`);
+console.log(`  dashboard:   ${base}/`);
+console.log(`  API docs:    ${base}/docs`);
 console.log(`  state:       ${dataDir} (D1 on local disk)`);
 console.log(`  migrations:  ${gleaner.migrationsApplied.length ? gleaner.migrationsApplied.join(", ") : "up to date"}`);
 console.log(`  crons:       ${gleaner.crons.join(", ") || "none"}`);

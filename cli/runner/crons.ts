@@ -1,8 +1,11 @@
 import { Cron } from "croner";
+import { log } from "../../src/adapters/log";
+import { describeError } from "./retry";
 
 /**
  * Fires the worker's cron triggers on their schedule. Local workerd never
- * fires crons by itself, so the runner must. Runs are never overlapped.
+ * fires crons by itself, so the runner must. Runs are never overlapped, and a
+ * run that fails is logged, never thrown: the next one still fires.
  */
 export function scheduleCrons(schedules: string[], fire: (cron: string) => Promise<void>): { stop(): void } {
   const jobs = schedules.map(
@@ -11,7 +14,7 @@ export function scheduleCrons(schedules: string[], fire: (cron: string) => Promi
         try {
           await fire(expr);
         } catch (err) {
-          console.error(`cron '${expr}' failed:`, err instanceof Error ? err.message : err);
+          log("error", "cron dispatch failed", { cron: expr, reason: describeError(err) });
         }
       }),
   );

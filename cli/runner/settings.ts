@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parseUpstreams } from "../../src/domain/proxy-upstreams";
+import { prepareDataDir } from "./data-dir";
 
 /** What `npm start` needs, resolved from the environment, .dev.vars and the data dir. */
 export interface RunnerSettings {
@@ -10,7 +12,7 @@ export interface RunnerSettings {
   adminToken: string;
   /** Where the admin token came from, for the start banner. */
   adminTokenSource: "environment" | ".dev.vars" | "generated";
-  /** Wrangler vars overridden from the environment or .dev.vars. */
+  /** Wrangler vars overridden from the environment or .dev.vars, and the secrets PROXY_UPSTREAMS names. */
   vars: Record<string, string>;
 }
 
@@ -26,9 +28,39 @@ export function parseDevVars(text: string): Record<string, string> {
 }
 
 /**
+ * The secrets PROXY_UPSTREAMS names (`name=url|SECRET_NAME`), each picked like
+ * any other variable, so the worker can send every upstream its own key. The
+ * runner passes only the names it knows to the worker; without this a key in
+ * the environment or .dev.vars would silently never arrive. Throws, naming the
+ * upstream and the secret, when an entry is wrong, a name is one of Gleaner's
+ * own, or a secret is unset.
+ *
+ * @example
+ * proxyUpstreamSecrets("openai=https://api.openai.com/v1|OPENAI_API_KEY", (n) => process.env[n])
+ * // { OPENAI_API_KEY: "sk-…" }
+ */
+export function proxyUpstreamSecrets(config: string | undefined, pick: (name: string) => string | undefined): Record<string, string> {
+  const parsed = parseUpstreams(config);
+  if (!parsed.ok) throw new Error(`PROXY_UPSTREAMS entry ${parsed.entry}${parsed.name ? ` ('${parsed.name}')` : ""}: ${parsed.reason}`);
+  const secrets: Record<string, string> = {};
+  for (const { name, keySecret } of parsed.upstreams.values()) {
+    if (!keySecret) continue;
+    const value = pick(keySecret);
+    if (!value) {
+      throw new Error(
+        `PROXY_UPSTREAMS upstream '${name}' needs the secret ${keySecret}, which is not set: put ${keySecret}=… in the environment or .dev.vars (or drop '|${keySecret}' if '${name}' needs no key)`,
+      );
+    }
+    secrets[keySecret] = value;
+  }
+  return secrets;
+}
+
+/**
  * Resolves the runner's settings. Precedence for every variable: the process
  * environment, then .dev.vars in the project folder. Without an admin token a
- * random one is generated once and kept in the data dir (mode 0600).
+ * random one is generated once and kept in the data dir (mode 0600). Throws,
+ * saying why, when a setting would not work (see proxyUpstreamSecrets).
  */
 export function resolveSettings(projectDir: string, env: NodeJS.ProcessEnv, varNames: string[]): RunnerSettings {
   const devVarsPath = join(projectDir, ".dev.vars");
@@ -38,7 +70,7 @@ export function resolveSettings(projectDir: string, env: NodeJS.ProcessEnv, varN
   const port = Number(pick("PORT") ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got '${pick("PORT")}'`);
   const dataDir = resolve(projectDir, pick("GLEANER_DATA_DIR") ?? ".gleaner");
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
 
   let adminToken = env.GLEANER_ADMIN_TOKEN;
   let adminTokenSource: RunnerSettings["adminTokenSource"] = "environment";
@@ -58,5 +90,6 @@ export function resolveSettings(projectDir: string, env: NodeJS.ProcessEnv, varN
     const value = pick(name);
     if (value !== undefined) vars[name] = value;
   }
+  if (vars.PROXY_UPSTREAMS !== undefined) Object.assign(vars, proxyUpstreamSecrets(vars.PROXY_UPSTREAMS, pick));
   return { port, host: pick("HOST") ?? "127.0.0.1", dataDir, adminToken, adminTokenSource, vars };
 }

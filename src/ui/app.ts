@@ -4,24 +4,31 @@ import { LISTS_JS } from "./lists";
 import { PANELS_JS } from "./panels";
 
 /**
- * Browser code: the admin token (asked for once, kept in localStorage),
+ * Browser code: the admin token (asked for once per tab, kept in sessionStorage),
  * polling of GET /v1/admin/overview and GET /readyz, and the history of
  * polls that rates and sparklines are computed from. `?every=N` polls every
  * N seconds (default 5).
  */
 const MAIN_JS = String.raw`
+// The admin token lives in sessionStorage, never localStorage: it survives a
+// reload and carries over to /docs in the same tab, but is never written to
+// disk and is gone when the tab closes, so a shared or stolen browser profile
+// does not hold it. /docs (src/openapi/reference/app.ts) reads the same key.
 var TOKEN_KEY = "gleaner.adminToken";
 var KEEP = 120;
 var everyMs = Math.max(1, Number(new URLSearchParams(location.search).get("every")) || 5) * 1000;
 var history = [], overview = null, readiness = null, memoryToken = "", timer = null;
 
+// Earlier versions kept the token in localStorage: forget that copy.
+try { localStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage disabled */ }
+
 function storedToken() {
-  try { return localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return memoryToken; }
+  try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return memoryToken; }
 }
 
 function storeToken(t) {
   memoryToken = t;
-  try { if (t) localStorage.setItem(TOKEN_KEY, t); else localStorage.removeItem(TOKEN_KEY); } catch (e) { /* private mode: memory only */ }
+  try { if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage disabled: memory only */ }
 }
 
 function showLogin(message, refused) {

@@ -30,7 +30,8 @@ export const DASHBOARD_HTML = `<!doctype html>
       <button type="submit">Show dashboard</button>
     </form>
     <p class="muted">npm start prints where it is: <code>.gleaner/admin-token</code>, or <code>GLEANER_ADMIN_TOKEN</code>.
-    It stays in this browser (localStorage) and is only sent to this Gleaner.</p>
+    It is kept for this tab only (sessionStorage: a reload keeps it, closing the tab forgets it, nothing is written to disk)
+    and is only sent to this Gleaner.</p>
   </section>
 
   <div id="dashboard" hidden>

@@ -23,6 +23,11 @@ function textWhen(page: Page, selector: string, pattern: RegExp, timeoutMs = 30_
   }, timeoutMs);
 }
 
+/** What a Web Storage area of the page's origin holds (a string evaluated in the page: Node has no DOM types). */
+function storage(page: Page, area: "localStorage" | "sessionStorage"): Promise<Record<string, string>> {
+  return page.evaluate(`({ ...${area} })`);
+}
+
 describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
   let gleaner: GleanerProcess | undefined;
   let browser: Browser | undefined;
@@ -143,6 +148,10 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     mkdirSync(join(PROJECT_DIR, "docs"), { recursive: true });
     await page.screenshot({ path: join(PROJECT_DIR, "docs/dashboard.png"), fullPage: true });
 
+    // The token is kept for this tab (sessionStorage), never in localStorage.
+    expect(await storage(page, "localStorage")).toEqual({});
+    expect(await storage(page, "sessionStorage")).toMatchObject({ "gleaner.adminToken": ADMIN_TOKEN });
+
     // The token survives a reload: no second prompt.
     await page.reload();
     expect(await textWhen(page, "#received", /^380$/)).toBe("380");
@@ -151,6 +160,37 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+  it("keeps the admin token for this tab only: never in localStorage, shared with /docs, asked again in a new tab", async () => {
+    const { context, page, problems } = await watchedPage();
+    // A token an earlier version left in localStorage is forgotten on the first visit.
+    await page.goto(`${gleaner!.base}/`);
+    await page.evaluate(`localStorage.setItem("gleaner.adminToken", ${JSON.stringify(ADMIN_TOKEN)})`);
+    await page.reload();
+    await page.waitForSelector("#login:not([hidden])");
+    expect(await page.textContent("#login")).toContain("sessionStorage");
+    expect(await storage(page, "localStorage")).toEqual({});
+
+    await page.fill("#token", ADMIN_TOKEN);
+    await page.click("#token-form button");
+    await page.waitForSelector("#dashboard:not([hidden])");
+    expect(await storage(page, "localStorage")).toEqual({});
+
+    // Same tab, the API reference: the admin token is already filled in, and typing a project key stores it nowhere on disk.
+    await page.goto(`${gleaner!.base}/docs`);
+    expect(await page.inputValue("#adminToken")).toBe(ADMIN_TOKEN);
+    await page.fill("#projectKey", "glk_typed_in_docs");
+    expect(await storage(page, "localStorage")).toEqual({});
+    expect(await storage(page, "sessionStorage")).toMatchObject({ "gleaner.projectKey": "glk_typed_in_docs" });
+
+    // Another tab of the same browser asks again.
+    const other = await context.newPage();
+    await other.goto(`${gleaner!.base}/`);
+    await other.waitForSelector("#login:not([hidden])");
+    expect(await other.isHidden("#dashboard")).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("serves the API reference at /docs: it renders every operation offline, with no console error", async () => {
     const { context, page, problems, outside } = await watchedPage();
     await page.goto(`${gleaner!.base}/docs`);

@@ -7,6 +7,10 @@ describe("npm start (the local workerd runner)", () => {
   it("serves, stores and processes an event, and stops cleanly on Ctrl-C", async () => {
     const gleaner = await startProcess(tempDataDir());
     expect(gleaner.output()).toContain("Get a project key:");
+    // The banner names the dashboard and the API reference, and both answer.
+    expect(gleaner.output()).toContain(`dashboard:   ${gleaner.base}/\n`);
+    expect(gleaner.output()).toContain(`API docs:    ${gleaner.base}/docs\n`);
+    for (const page of ["/", "/docs"]) expect((await fetch(`${gleaner.base}${page}`)).status).toBe(200);
     const key = await createKey(gleaner.base, "runner-test");
     const res = await fetch(`${gleaner.base}/v1/events`, {
       method: "POST",

@@ -3,7 +3,9 @@
  * /openapi.json (parameters, bodies, responses, schemas) and a "try it" form
  * per operation that calls this origin with the project key or the admin
  * token, whichever the operation's security asks for. Both are kept in
- * localStorage; the admin token under the dashboard's key, so one login serves both.
+ * sessionStorage, never localStorage: per tab, gone when it closes, never on
+ * disk. The admin token sits under the dashboard's key, so one login in a tab
+ * serves both pages.
  * Written without backticks: it lives in a template literal.
  */
 export const REFERENCE_JS = String.raw`"use strict";
@@ -34,8 +36,14 @@ function prose(text) {
   return String(text).split("\u0060").map(function (part, i) { return i % 2 ? h("code", {}, part) : part; });
 }
 
-function stored(name) { try { return localStorage.getItem(STORAGE[name]) || ""; } catch (e) { return ""; } }
-function store(name, value) { try { if (value) localStorage.setItem(STORAGE[name], value); else localStorage.removeItem(STORAGE[name]); } catch (e) { /* memory only */ } }
+var memory = {};
+// Earlier versions kept these in localStorage: forget those copies.
+try { Object.keys(STORAGE).forEach(function (name) { localStorage.removeItem(STORAGE[name]); }); } catch (e) { /* storage disabled */ }
+function stored(name) { try { return sessionStorage.getItem(STORAGE[name]) || ""; } catch (e) { return memory[name] || ""; } }
+function store(name, value) {
+  memory[name] = value;
+  try { if (value) sessionStorage.setItem(STORAGE[name], value); else sessionStorage.removeItem(STORAGE[name]); } catch (e) { /* storage disabled: memory only */ }
+}
 
 function resolve(obj) {
   var seen = 0;
