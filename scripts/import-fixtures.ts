@@ -1,11 +1,14 @@
 /**
  * One-shot import of the real legacy telemetry fixtures into a fresh Gleaner,
  * with a count check: every complete line is either stored once or listed with
- * its reason. Run from the repo: `npx tsx scripts/import-fixtures.ts`.
+ * its reason. `npm run import:fixtures -- <dir>` imports every `*.jsonl` of
+ * <dir>; without it, `../shared/fixtures/legacy-telemetry` (next to the repo)
+ * when that exists. A missing folder or one with no `.jsonl` file exits 2 with
+ * the reason and the usage, before anything starts.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,8 +21,52 @@ import { legacyEventId } from "../src/domain/legacy";
 import type { ShipSummary } from "../cli/ship/progress";
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const fixturesDir = resolve(projectDir, "../shared/fixtures/legacy-telemetry");
+const DEFAULT_FIXTURES = "../shared/fixtures/legacy-telemetry";
+const USAGE = "npm run import:fixtures -- <dir>";
 const shown = (p: string) => relative(projectDir, p) || ".";
+
+/** Says why the fixtures folder will not do, with the usage, and exits 2 (never a stack trace). */
+function refuse(reason: string): never {
+  console.error(`${reason} — pass the fixtures folder: ${USAGE}`);
+  process.exit(2);
+}
+
+/**
+ * The fixtures folder and its `.jsonl` files: the first argument, relative to
+ * where the command was typed (npm runs scripts from the repo root and keeps
+ * that folder in INIT_CWD), else the default next to the repo.
+ */
+function fixturesFrom(argv: string[]): { dir: string; files: string[] } {
+  const [arg, ...extra] = argv;
+  if (arg === "--help" || arg === "-h") {
+    console.log(`usage: ${USAGE}   (default: ${DEFAULT_FIXTURES}, next to the repo)`);
+    process.exit(0);
+  }
+  if (extra.length) refuse(`one folder only, got ${argv.length} arguments`);
+  const typedIn = process.env.npm_lifecycle_event === "import:fixtures" && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
+  const dir = arg ? resolve(typedIn, arg) : resolve(projectDir, DEFAULT_FIXTURES);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    refuse(`no such directory: ${dir}`);
+  }
+  if (!isDir) refuse(`not a directory: ${dir}`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    refuse(`cannot read ${dir}: ${(err as Error).message}`);
+  }
+  const files = names
+    .filter((f) => f.endsWith(".jsonl"))
+    .sort()
+    .map((f) => join(dir, f));
+  if (!files.length) refuse(`no .jsonl files in ${dir}`);
+  return { dir, files };
+}
+
+const { dir: fixturesDir, files } = fixturesFrom(process.argv.slice(2));
 
 type Summary = ShipSummary;
 
@@ -42,7 +89,11 @@ function runShip(base: string, key: string, stateDir: string, files: string[]): 
 function reports(stateDir: string): { path: string; offset: number; reason: string }[] {
   return ["quarantine.jsonl", "rejected.jsonl"].flatMap((name) => {
     try {
-      return readFileSync(join(stateDir, name), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      return readFileSync(join(stateDir, name), "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     } catch {
       return [];
     }
@@ -52,7 +103,6 @@ function reports(stateDir: string): { path: string; offset: number; reason: stri
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
-const files = readdirSync(fixturesDir).filter((f) => f.endsWith(".jsonl")).sort().map((f) => join(fixturesDir, f));
 const dataDir = mkdtempSync(join(tmpdir(), "gleaner-import-"));
 const varNames = Object.keys(unstable_readConfig({ config: join(projectDir, "wrangler.toml") }).vars ?? {});
 const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", GLEANER_DATA_DIR: dataDir, GLEANER_ADMIN_TOKEN: randomBytes(24).toString("hex") };
@@ -103,14 +153,21 @@ try {
     }
   }
   console.log("\nStored events by type (upcaster):\n");
-  console.log(table(["type (format)", "events"], [...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))));
+  console.log(
+    table(
+      ["type (format)", "events"],
+      [...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    ),
+  );
   console.log(`\nRejected or quarantined, with reasons: ${listed.length === 0 ? "none" : ""}`);
   for (const r of listed) console.log(`- ${basename(r.path)} @${r.offset}: ${r.reason}`);
 
   const stats = (await (await fetch(`${base}/v1/admin/stats`, { headers: admin })).json()) as { events: { total: number } };
   const again = await runShip(base, key, join(dataDir, "fresh-state"), files);
-  console.log(`\nCheck: ${complete} complete lines = ${stored} stored + ${listed.length} listed with a reason` +
-    `${unaccounted.length ? ` + ${unaccounted.length} UNACCOUNTED (${unaccounted.slice(0, 5).join(", ")})` : ""}`);
+  console.log(
+    `\nCheck: ${complete} complete lines = ${stored} stored + ${listed.length} listed with a reason` +
+      `${unaccounted.length ? ` + ${unaccounted.length} UNACCOUNTED (${unaccounted.slice(0, 5).join(", ")})` : ""}`,
+  );
   console.log(`Check: the server holds ${stats.events.total} events (one per stored line)`);
   console.log(`Check: shipping all files again from scratch: ${again.accepted} accepted, ${again.duplicates} duplicates`);
   failed = unaccounted.length > 0 || stored + listed.length !== complete || stats.events.total !== stored || again.accepted !== 0;
