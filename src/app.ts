@@ -1,6 +1,7 @@
-import { Hono } from "hono";
-import type { Env } from "./env";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { RouteEnv } from "./openapi/route-kit";
 import { adminRoutes } from "./routes/admin";
+import { configPerRequest } from "./routes/config-context";
 import { renderError, renderNotFound } from "./routes/errors";
 import { datasetRoutes } from "./routes/datasets";
 import { eventsRoutes } from "./routes/events";
@@ -13,21 +14,29 @@ import { otlpRoutes } from "./routes/otlp";
 import { patternRoutes } from "./routes/patterns";
 import { proxyRoutes } from "./routes/proxy";
 import { requestContext } from "./routes/request-context";
+import { validationHook } from "./routes/validation";
 import { uiRoutes } from "./routes/ui";
 
-export const app = new Hono<{ Bindings: Env }>()
-  .use(requestContext)
-  .use(strictJsonBodies)
-  .route("/", healthRoutes)
-  .route("/", metricsRoutes)
-  .route("/", uiRoutes)
-  .route("/", openapiRoutes)
-  .route("/v1/events", eventsRoutes)
-  .route("/v1/feedback", feedbackRoutes)
-  .route("/v1/patterns", patternRoutes)
-  .route("/v1/datasets", datasetRoutes)
-  .route("/v1/otlp", otlpRoutes)
-  .route("/v1/proxy", proxyRoutes)
-  .route("/v1/admin", adminRoutes)
-  .onError(renderError)
-  .notFound(renderNotFound);
+/**
+ * The worker's app. An OpenAPIHono at the root, so every sub-app built with
+ * `routeApp()` and mounted here with `.route()` brings its routes into the
+ * document /openapi.json serves (generated from this app when first asked).
+ */
+export const app = new OpenAPIHono<RouteEnv>({ defaultHook: validationHook });
+
+app.use(requestContext);
+app.use(configPerRequest);
+app.use(strictJsonBodies);
+app.route("/", healthRoutes);
+app.route("/", metricsRoutes);
+app.route("/", uiRoutes);
+app.route("/", openapiRoutes(app));
+app.route("/v1/events", eventsRoutes);
+app.route("/v1/feedback", feedbackRoutes);
+app.route("/v1/patterns", patternRoutes);
+app.route("/v1/datasets", datasetRoutes);
+app.route("/v1/otlp", otlpRoutes);
+app.route("/v1/proxy", proxyRoutes);
+app.route("/v1/admin", adminRoutes);
+app.onError(renderError);
+app.notFound(renderNotFound);

@@ -1,4 +1,4 @@
-import type { CircuitState } from "cockatiel";
+import { type Config, DEFAULTS } from "../config";
 
 export interface BreakerOptions {
   /** Each call is abandoned after this long (and counts as a failure). */
@@ -9,9 +9,30 @@ export interface BreakerOptions {
   halfOpenAfterMs: number;
   /** Keep the call's signal alive after it returns (a streamed body is still being read). */
   keepSignalAfterReturn?: boolean;
+  /** The clock an open circuit's wait is measured by, in ms since the epoch (default `Date.now`). */
+  now?: () => number;
 }
 
-export const DEFAULT_BREAKER: BreakerOptions = { timeoutMs: 10_000, failuresToOpen: 5, halfOpenAfterMs: 30_000 };
+/**
+ * Every dependency's breaker reads the same three settings; `extra` adds what
+ * one caller needs (a streamed answer keeps its signal, a test its clock).
+ *
+ * @example
+ * callWithBreaker(env.DB, "llm", breakerOptions(readConfig(env)), (signal) => fetch(url, { signal }));
+ */
+export function breakerOptions(
+  config: Pick<Config, "OUTBOUND_TIMEOUT_MS" | "BREAKER_FAILURES" | "BREAKER_HALF_OPEN_SECONDS">,
+  extra: Pick<BreakerOptions, "keepSignalAfterReturn" | "now"> = {},
+): BreakerOptions {
+  return {
+    timeoutMs: config.OUTBOUND_TIMEOUT_MS,
+    failuresToOpen: config.BREAKER_FAILURES,
+    halfOpenAfterMs: config.BREAKER_HALF_OPEN_SECONDS * 1000,
+    ...extra,
+  };
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = breakerOptions(DEFAULTS);
 
 /** Thrown instead of calling a dependency whose circuit is open: the work must wait, not be dropped. */
 export class DependencyUnavailableError extends Error {
@@ -24,60 +45,96 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
-/** cockatiel's CircuitState values: Closed 0, Open 1, HalfOpen 2, Isolated 3. */
-const STATE_NAME: Record<CircuitState, "closed" | "open" | "half_open"> = { 0: "closed", 1: "open", 2: "half_open", 3: "open" };
+type CircuitState = "closed" | "open" | "half_open";
 
-/**
- * Calls `fn` with a timeout behind a circuit breaker (cockatiel) whose state
- * is loaded from and saved to D1 around the call: isolates are short-lived,
- * so in-memory breaker state would reset on every invocation.
- */
-export async function callWithBreaker<T>(
-  db: D1Database,
-  dependency: string,
-  options: BreakerOptions,
-  fn: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  // Loaded lazily: cockatiel creates and aborts an AbortController when its module
-  // is evaluated, which workerd forbids in the global scope of a worker.
-  const { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleAll, TaskCancelledError, timeout, TimeoutStrategy, wrap } = await import("cockatiel");
-  const row = await db.prepare("SELECT serialized FROM breakers WHERE dependency = ?1").bind(dependency).first<{ serialized: string }>();
-  const breaker = circuitBreaker(handleAll, {
-    halfOpenAfter: options.halfOpenAfterMs,
-    breaker: new ConsecutiveBreaker(options.failuresToOpen),
-    ...(row ? { initialState: JSON.parse(row.serialized) as unknown } : {}),
+interface Circuit {
+  state: CircuitState;
+  /** Consecutive failures while closed. */
+  failures: number;
+  /** When the circuit last opened (by the breaker's clock); null while closed. */
+  openedAt: number | null;
+}
+
+const CLOSED: Circuit = { state: "closed", failures: 0, openedAt: null };
+
+async function loadCircuit(db: D1Database, dependency: string): Promise<Circuit> {
+  const row = await db
+    .prepare("SELECT state, serialized, opened_at FROM breakers WHERE dependency = ?1")
+    .bind(dependency)
+    .first<{ state: CircuitState; serialized: string; opened_at: number | null }>();
+  if (!row) return CLOSED;
+  // Rows saved by the earlier cockatiel-based breaker carry no `failures`: they count from zero.
+  const { failures } = JSON.parse(row.serialized) as { failures?: unknown };
+  return { state: row.state, failures: typeof failures === "number" ? failures : 0, openedAt: row.opened_at };
+}
+
+async function saveCircuit(db: D1Database, dependency: string, circuit: Circuit, failure: unknown, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO breakers (dependency, state, serialized, opened_at, last_failure, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+       ON CONFLICT (dependency) DO UPDATE SET state = excluded.state, serialized = excluded.serialized, opened_at = excluded.opened_at,
+         last_failure = coalesce(excluded.last_failure, breakers.last_failure), updated_at = excluded.updated_at`,
+    )
+    .bind(
+      dependency,
+      circuit.state,
+      JSON.stringify({ failures: circuit.failures }),
+      circuit.openedAt,
+      failure instanceof Error ? failure.message.slice(0, 300) : null,
+      now,
+    )
+    .run();
+}
+
+/** Runs `fn` with a signal that aborts after `timeoutMs`; rejects at the deadline even if `fn` ignores its signal. */
+async function withTimeout<T>(dependency: string, options: BreakerOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new DependencyUnavailableError(dependency, `no answer within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
   });
-  const policy = wrap(breaker, timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: !options.keepSignalAfterReturn }));
-  const before = row?.serialized;
-  let failure: unknown;
   try {
-    // A fresh parent signal per call: cockatiel's module-level default would tie
-    // listeners to an earlier request, which workerd forbids across requests.
-    return await policy.execute(({ signal }) => fn(signal), new AbortController().signal);
-  } catch (err) {
-    failure = err;
-    if (err instanceof BrokenCircuitError) throw new DependencyUnavailableError(dependency, "circuit open");
-    if (err instanceof TaskCancelledError) throw new DependencyUnavailableError(dependency, `no answer within ${options.timeoutMs} ms`);
-    throw err;
+    return await Promise.race([fn(controller.signal), deadline]);
   } finally {
-    const serialized = JSON.stringify(breaker.toJSON());
-    if (serialized !== before) {
-      const state = STATE_NAME[breaker.state];
-      await db
-        .prepare(
-          `INSERT INTO breakers (dependency, state, serialized, opened_at, last_failure, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-           ON CONFLICT (dependency) DO UPDATE SET state = excluded.state, serialized = excluded.serialized,
-             opened_at = CASE WHEN excluded.state = 'closed' THEN NULL ELSE coalesce(breakers.opened_at, excluded.opened_at) END,
-             last_failure = coalesce(excluded.last_failure, breakers.last_failure), updated_at = excluded.updated_at`,
-        )
-        .bind(dependency, state, serialized, state === "closed" ? null : Date.now(), failure instanceof Error ? failure.message.slice(0, 300) : null, Date.now())
-        .run();
-    }
+    clearTimeout(timer);
+    if (!options.keepSignalAfterReturn) controller.abort();
   }
 }
 
-/** The saved state of a dependency's circuit (closed when never used). */
-export async function breakerState(db: D1Database, dependency: string): Promise<"closed" | "open" | "half_open"> {
-  const row = await db.prepare("SELECT state FROM breakers WHERE dependency = ?1").bind(dependency).first<{ state: "closed" | "open" | "half_open" }>();
-  return row?.state ?? "closed";
+/**
+ * Calls `fn` with a timeout behind a consecutive-failure circuit breaker
+ * whose state lives in D1, loaded before the call and saved after it when it
+ * changed: isolates are short-lived, so in-memory breaker state would reset on
+ * every invocation. An open circuit rejects at once until `halfOpenAfterMs`
+ * has passed on `options.now`; then calls probe (isolates do not share a
+ * lock, so two may probe at once), and the first answer closes or reopens it.
+ *
+ * @example
+ * const data = await callWithBreaker(env.DB, "embeddings", breakerOptions(config), (signal) => fetch(url, { signal }));
+ */
+export async function callWithBreaker<T>(db: D1Database, dependency: string, options: BreakerOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const now = options.now ?? Date.now;
+  const before = await loadCircuit(db, dependency);
+  if (before.state !== "closed" && now() - (before.openedAt ?? 0) < options.halfOpenAfterMs) {
+    throw new DependencyUnavailableError(dependency, "circuit open");
+  }
+  let after = before;
+  let failure: unknown;
+  try {
+    const result = await withTimeout(dependency, options, fn);
+    after = CLOSED;
+    return result;
+  } catch (err) {
+    failure = err;
+    const failures = before.state === "closed" ? before.failures + 1 : options.failuresToOpen;
+    after = failures >= options.failuresToOpen ? { state: "open", failures, openedAt: now() } : { state: "closed", failures, openedAt: null };
+    throw err;
+  } finally {
+    if (after.state !== before.state || after.failures !== before.failures || after.openedAt !== before.openedAt) {
+      await saveCircuit(db, dependency, after, failure, now());
+    }
+  }
 }

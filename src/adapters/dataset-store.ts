@@ -118,6 +118,26 @@ export async function storeExamples(db: D1Database, ds: DatasetRow, examples: re
   return insert?.meta.changes ?? 0;
 }
 
+/** Each dataset's current example count and byte size, by name (the `dataset_current_sizes` view). */
+export async function datasetSizes(db: D1Database, project: string): Promise<Map<string, { examples: number; bytes: number }>> {
+  const { results } = await db
+    .prepare("SELECT dataset, example_count, size_bytes FROM dataset_current_sizes WHERE project = ?1")
+    .bind(project)
+    .all<{ dataset: string; example_count: number; size_bytes: number }>();
+  return new Map(results.map((r) => [r.dataset, { examples: r.example_count, bytes: r.size_bytes }]));
+}
+
+/**
+ * A statement curating an example out: later snapshots leave it out, earlier
+ * ones keep it. Commit it with `auditIfChangedStatement`, which records the
+ * removal only when this statement found the example.
+ */
+export function removeExampleStatement(db: D1Database, project: string, name: string, contentHash: string, now: number): D1PreparedStatement {
+  return db
+    .prepare("UPDATE dataset_examples SET removed_at = ?4 WHERE project = ?1 AND dataset = ?2 AND content_hash = ?3 AND removed_at IS NULL")
+    .bind(project, name, contentHash, now);
+}
+
 export interface SnapshotRow {
   version: number;
   examples: number;
@@ -133,18 +153,6 @@ export async function listSnapshots(db: D1Database, project: string, name: strin
     .bind(project, name)
     .all<{ version: number; examples: number; bytes: number; sha256: string; rules: string; created_at: number }>();
   return results.map((r) => ({ ...r, rules: JSON.parse(r.rules) as DatasetRules, created_at: new Date(r.created_at).toISOString() }));
-}
-
-/** Lines of a snapshot in example order, one page after `afterSeq`. */
-export async function snapshotPage(db: D1Database, project: string, name: string, version: number, afterSeq: number, limit: number) {
-  const { results } = await db
-    .prepare(
-      `SELECT m.example_seq AS seq, x.line, x.content_hash, x.event_id FROM snapshot_members m JOIN dataset_examples x ON x.seq = m.example_seq
-       WHERE m.project = ?1 AND m.dataset = ?2 AND m.version = ?3 AND m.example_seq > ?4 ORDER BY m.example_seq LIMIT ?5`,
-    )
-    .bind(project, name, version, afterSeq, limit)
-    .all<{ seq: number; line: string; content_hash: string; event_id: string }>();
-  return results;
 }
 
 /**

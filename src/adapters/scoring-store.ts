@@ -1,4 +1,4 @@
-import type { Outcome, Rating } from "../domain/scoring/components";
+import type { Outcome, Rating } from "../domain/event-schema";
 import type { Profile, ProfileRule } from "../domain/scoring/profiles";
 import type { Score, Weights } from "../domain/scoring/score";
 

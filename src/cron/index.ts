@@ -1,3 +1,4 @@
+import { readConfig } from "../config";
 import type { Env } from "../env";
 import type { JobName } from "./jobs";
 import { runJob } from "./run-job";
@@ -11,8 +12,9 @@ export const SCHEDULES: Record<string, JobName> = {
   "17 3 * * *": "lifecycle",
 };
 
+/** The cron handler: parses the configuration once for this invocation and runs the schedule's job. */
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const job = SCHEDULES[controller.cron];
   if (!job) throw new Error(`no job for cron schedule '${controller.cron}'`);
-  await runJob(env, job);
+  await runJob(env, readConfig(env), job);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Config } from "../config";
 import type { Env } from "../env";
 import { relayInbox } from "./relay";
 import { buildDatasets } from "./datasets";
@@ -6,13 +7,16 @@ import { applyRetention } from "./lifecycle";
 import { maintainPatterns } from "./patterns";
 import { rescoreEvents } from "./rescore";
 
-/** A job: the parameters a run-now body may carry (cron passes none) and the run itself. */
+/** A job: the parameters a run-now body may carry (cron passes none) and the run itself, with the configuration its caller parsed. */
 export interface Job<P extends Record<string, unknown> = Record<string, unknown>> {
   params: z.ZodType<P>;
-  run(env: Env, params: P): Promise<unknown>;
+  run(env: Env, config: Config, params: P): Promise<unknown>;
 }
 
-const job = <P extends Record<string, unknown>>(params: z.ZodType<P>, run: (env: Env, params: P) => Promise<unknown>): Job<P> => ({ params, run });
+const job = <P extends Record<string, unknown>>(params: z.ZodType<P>, run: (env: Env, config: Config, params: P) => Promise<unknown>): Job<P> => ({
+  params,
+  run,
+});
 
 /** Ten years: beyond it an age is a typo, and `Date` arithmetic on it still stays in range. */
 const MAX_AGE_SECONDS = 10 * 366 * 86_400;
@@ -29,13 +33,15 @@ const noParams = z.strictObject({});
  * same functions. Each returns a JSON summary of what it did.
  */
 export const JOBS = {
-  relay: job(z.strictObject({ older_than_seconds: olderThanSeconds.optional() }), (env, p) => relayInbox(env, { olderThanSeconds: p.older_than_seconds })),
-  scoring: job(noParams, (env) => rescoreEvents(env)),
-  patterns: job(z.strictObject({ older_than_seconds: olderThanSeconds.optional() }), (env, p) => maintainPatterns(env, p)),
-  datasets: job(noParams, (env) => buildDatasets(env)),
+  relay: job(z.strictObject({ older_than_seconds: olderThanSeconds.optional() }), (env, config, p) =>
+    relayInbox(env, config, { olderThanSeconds: p.older_than_seconds }),
+  ),
+  scoring: job(noParams, (env, config) => rescoreEvents(env, config)),
+  patterns: job(z.strictObject({ older_than_seconds: olderThanSeconds.optional() }), (env, config, p) => maintainPatterns(env, config, p)),
+  datasets: job(noParams, (env, config) => buildDatasets(env, config)),
   lifecycle: job(
     z.strictObject({ now: z.number().int().min(0).max(MAX_TIME_MS).optional().describe("apply retention as of this time (ms since the epoch)") }),
-    (env, p) => applyRetention(env, p),
+    (env, config, p) => applyRetention(env, config, p),
   ),
 };
 

@@ -1,5 +1,5 @@
 import { listStaleBatches, markRelayed } from "../adapters/batch-store";
-import { readConfig } from "../config";
+import type { Config } from "../config";
 import type { TelemetryMessage } from "../domain/queue-messages";
 import type { Env } from "../env";
 
@@ -17,8 +17,7 @@ export interface RelayOptions {
  * within the relay delay is enqueued again. Consumers are idempotent, so a
  * chunk whose first message was merely slow is harmless to send twice.
  */
-export async function relayInbox(env: Env, options: RelayOptions = {}) {
-  const config = readConfig(env);
+export async function relayInbox(env: Env, config: Config, options: RelayOptions = {}) {
   const now = Date.now();
   const cutoff = now - 1000 * (options.olderThanSeconds ?? config.RELAY_AFTER_SECONDS);
   let relayed = 0;

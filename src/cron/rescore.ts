@@ -1,11 +1,12 @@
-import { advanceCursorStatement, readCursor } from "../adapters/scoring-store";
-import { listFeedbackAfter, listScoredWithOlderVersion, loadProcessedTargets } from "../adapters/rescore-store";
+import { commitTogether } from "../adapters/commit";
 import type { EventRecord } from "../adapters/event-store";
-import { readConfig } from "../config";
+import { listFeedbackAfter, listScoredWithOlderVersion, loadProcessedTargets } from "../adapters/rescore-store";
+import { advanceCursorStatement, readCursor } from "../adapters/scoring-store";
+import type { Config } from "../config";
 import { upcastEvent } from "../domain/upcast";
 import type { Env } from "../env";
 import { scoreEvents, type ScoreReason, type ScoringDeps } from "../pipeline/score-events";
-import { createScoringDeps } from "../pipeline/scoring-deps";
+import { scoringDeps } from "../wiring";
 
 const FEEDBACK_CURSOR = "scoring.feedback";
 const profileCursor = (name: string, version: number) => `scoring.profile.${name}.v${version}`;
@@ -17,9 +18,8 @@ const profileCursor = (name: string, version: number) => `scoring.profile.${name
  * cursor commit in one transaction, so a crash resumes where it stopped and no
  * event is re-scored twice for the same reason.
  */
-export async function rescoreEvents(env: Env) {
-  const config = readConfig(env);
-  const deps = await createScoringDeps(env);
+export async function rescoreEvents(env: Env, config: Config) {
+  const deps = await scoringDeps(env, config);
   const summary = { feedback_rescored: 0, feedback_pages: 0, profile_rescored: 0, profile_pages: 0 };
   let pages = 0;
 
@@ -64,6 +64,6 @@ async function commitPage(deps: ScoringDeps, env: Env, records: EventRecord[], r
     const upcast = group.map((r) => ({ ...r, event: upcastEvent(r.event, r.schemaVersion) }));
     statements.push(...(await scoreEvents(deps, project, upcast, reason, now)).statements);
   }
-  await env.DB.batch(statements);
+  await commitTogether(env.DB, statements);
   return records.length;
 }

@@ -1,84 +1,172 @@
 /**
  * Secret scrubbing before storage. Each rule replaces a match with a typed
- * marker `[REDACTED:<kind>]`; nothing matched is ever written in clear.
+ * marker `[REDACTED:<kind>]`; nothing matched is ever written in clear. The
+ * catalogue and where each rule comes from: docs/redaction.md.
  */
-export interface RedactionRule {
-  kind: string;
-  pattern: RegExp;
-  /** Replacement for a match; defaults to the marker. */
-  replace?: (match: string, ...groups: string[]) => string;
-}
+import { ASSIGNMENT_RULES, HEADER_RULES, isPlaceholder, KEY_BLOCK_RULES, NPMRC_RULE, URL_CREDENTIALS_RULE } from "./redaction-context";
+import { JWT_RULE, TOKEN_RULES, WEBHOOK_RULES } from "./redaction-catalogue";
+import { prefilterFor, rulesToRun } from "./redaction-prefilter";
+import { marker, type RedactionRule } from "./redaction-rule";
+import { decodeOnce } from "./redaction-views";
 
-export const marker = (kind: string) => `[REDACTED:${kind}]`;
+export { marker, type RedactionRule } from "./redaction-rule";
 
+/**
+ * In order: key blocks first (their base64 bodies hold look-alikes of other
+ * tokens), then URL credentials and webhooks, provider tokens, headers, and
+ * last the values recognised only by their name.
+ */
 export const DEFAULT_RULES: readonly RedactionRule[] = [
-  { kind: "private_key", pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g },
-  { kind: "bearer_token", pattern: /\b(Bearer)\s+[A-Za-z0-9._~+/-]{8,}=*/gi, replace: (_m, word: string) => `${word} ${marker("bearer_token")}` },
-  { kind: "api_key", pattern: /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}/g },
-  { kind: "api_key", pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}/g },
-  { kind: "api_key", pattern: /\bgithub_pat_[A-Za-z0-9_]{30,}/g },
-  { kind: "api_key", pattern: /\bAKIA[0-9A-Z]{16}\b/g },
-  { kind: "api_key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
-  { kind: "api_key", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
-  { kind: "api_key", pattern: /\bhf_[A-Za-z0-9]{30,}/g },
-  { kind: "api_key", pattern: /\bglk_[a-z0-9]{16}_[A-Za-z0-9_-]{43}/g },
-  {
-    kind: "url_password",
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):([^\s@/]+)@/gi,
-    replace: (_m, prefix: string) => `${prefix}:${marker("url_password")}@`,
-  },
-  {
-    kind: "password",
-    pattern: /\b(password|passwd|pwd|secret|api[_-]?key|token)(["']?\s*[:=]\s*["']?)([^\s"',;]{4,})/gi,
-    replace: (_m, name: string, sep: string) => `${name}${sep}${marker("password")}`,
-  },
+  ...KEY_BLOCK_RULES,
+  URL_CREDENTIALS_RULE,
+  ...WEBHOOK_RULES,
+  NPMRC_RULE,
+  JWT_RULE,
+  ...TOKEN_RULES,
+  ...HEADER_RULES,
+  ...ASSIGNMENT_RULES,
 ];
 
-export const EMAIL_RULE: RedactionRule = { kind: "email", pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g };
+export const EMAIL_RULE: RedactionRule = {
+  kind: "email",
+  source: "gleaner",
+  keywords: ["@"],
+  pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g,
+};
 
-/** The rules in force: the defaults, e-mail addresses when asked, minus any disabled kinds. */
+/** Levels of URL-encoding or JSON escaping looked through (a JSON document in a string in a JSON string is two). */
+const MAX_DECODE_LEVELS = 3;
+
+const inForce = new Map<string, RedactionRule[]>();
+
+/**
+ * The rules in force: the defaults, e-mail addresses when asked, minus any
+ * disabled kinds. The same options give the same array, so its pre-filter is
+ * compiled once; do not modify it.
+ */
 export function redactionRules(options: { emails: boolean; disabledKinds: readonly string[] }): RedactionRule[] {
-  const all = options.emails ? [...DEFAULT_RULES, EMAIL_RULE] : [...DEFAULT_RULES];
-  return all.filter((r) => !options.disabledKinds.includes(r.kind));
+  const key = `${options.emails}|${[...options.disabledKinds].sort().join(",")}`;
+  let rules = inForce.get(key);
+  if (!rules) {
+    const all = options.emails ? [...DEFAULT_RULES, EMAIL_RULE] : [...DEFAULT_RULES];
+    inForce.set(key, (rules = all.filter((r) => !options.disabledKinds.includes(r.kind))));
+  }
+  return rules;
 }
 
-/** Scrubs one string, adding what it replaced to `counts` by kind. */
-export function redactText(text: string, rules: readonly RedactionRule[], counts: Map<string, number>): string {
+const add = (counts: Map<string, number>, kind: string, n = 1) => counts.set(kind, (counts.get(kind) ?? 0) + n);
+
+function applyRules(text: string, rules: readonly RedactionRule[], counts: Map<string, number>): string {
   let out = text;
-  for (const rule of rules) {
+  for (const rule of rulesToRun(prefilterFor(rules), text)) {
     rule.pattern.lastIndex = 0;
-    out = out.replace(rule.pattern, (match, ...rest) => {
-      counts.set(rule.kind, (counts.get(rule.kind) ?? 0) + 1);
-      const groups = rest.slice(0, -2).map((g) => (typeof g === "string" ? g : ""));
+    out = out.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
+      const named = typeof rest[rest.length - 1] === "object";
+      const groups = rest.slice(0, named ? -3 : -2).map((g) => (typeof g === "string" ? g : ""));
+      if (rule.accept && !rule.accept(match, ...groups)) return match;
+      add(counts, rule.kind);
       return rule.replace ? rule.replace(match, ...groups) : marker(rule.kind);
     });
   }
   return out;
 }
 
-/** Scrubs every string anywhere in a JSON value (keys are kept). Returns the same object when nothing matched. */
-export function redactValue<T>(value: T, rules: readonly RedactionRule[], counts: Map<string, number>): T {
-  if (typeof value === "string") return redactText(value, rules, counts) as T;
+/**
+ * Scrubs one string, adding what it replaced to `counts` by kind. Secrets
+ * behind URL-encoding or JSON escapes are looked for in a decoded copy; when
+ * that copy holds one, the decoded copy (scrubbed) is what is returned.
+ *
+ * @example
+ * redactText("key=AKIA…", redactionRules({ emails: false, disabledKinds: [] }), counts) // "key=[REDACTED:api_key]"
+ */
+export function redactText(text: string, rules: readonly RedactionRule[], counts: Map<string, number>): string {
+  let out = applyRules(text, rules, counts);
+  let view = out;
+  for (let level = 0; level < MAX_DECODE_LEVELS; level++) {
+    const decoded = decodeOnce(view);
+    if (decoded === view) break;
+    const found = new Map<string, number>();
+    view = applyRules(decoded, rules, found);
+    if (found.size > 0) {
+      for (const [kind, n] of found) add(counts, kind, n);
+      out = view;
+    }
+  }
+  return out;
+}
+
+/** A `token` beside a `logprob` is a token a model produced, not a credential. */
+const isModelToken = (key: string, holder: object) => key === "token" && ("logprob" in holder || "logprobs" in holder);
+
+const snakeCase = (key: string) =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .replace(/[-.\s]+/g, "_");
+
+const SCRUBBED = /^(?:\[REDACTED[^\]]*\]|sha256:[0-9a-f]{64})$/i;
+
+/** A value under a secret-named key worth replacing: a non-trivial string or a number of four digits or more. */
+function isSecretScalar(v: unknown): v is string | number {
+  if (typeof v === "number") return Number.isFinite(v) && String(Math.abs(Math.trunc(v))).length >= 4;
+  return typeof v === "string" && v.length > 0 && !SCRUBBED.test(v) && !isPlaceholder(v);
+}
+
+function keyRuleFor(key: string, holder: object, keyRules: readonly RedactionRule[]): RedactionRule | undefined {
+  if (keyRules.length === 0 || !/pass|pwd|secret|token|key|auth|credential|cookie/i.test(key)) return undefined;
+  const name = snakeCase(key);
+  if (isModelToken(name, holder)) return undefined;
+  return keyRules.find((r) => r.keyName!.test(name));
+}
+
+/** Replaces a value named like a secret whole; the marker names the kind the text rules see in it, else the key rule's. */
+function replaceNamedSecret(v: string | number, keyRule: RedactionRule, rules: readonly RedactionRule[], counts: Map<string, number>): string {
+  const found = new Map<string, number>();
+  redactText(String(v), rules, found);
+  const [kind] = found.keys();
+  if (kind === undefined) add(counts, keyRule.kind);
+  else for (const [k, n] of found) add(counts, k, n);
+  return marker(kind ?? keyRule.kind);
+}
+
+function scrub(value: unknown, rules: readonly RedactionRule[], keyRules: readonly RedactionRule[], counts: Map<string, number>): unknown {
+  if (typeof value === "string") return redactText(value, rules, counts);
   if (Array.isArray(value)) {
     let changed = false;
     const next = value.map((v) => {
-      const r = redactValue(v, rules, counts);
+      const r = scrub(v, rules, keyRules, counts);
       changed ||= r !== v;
       return r;
     });
-    return (changed ? next : value) as T;
+    return changed ? next : value;
   }
   if (value && typeof value === "object") {
     let changed = false;
     const next: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const r = redactValue(v, rules, counts);
+      const keyRule = isSecretScalar(v) ? keyRuleFor(k, value, keyRules) : undefined;
+      const r = keyRule ? replaceNamedSecret(v as string | number, keyRule, rules, counts) : scrub(v, rules, keyRules, counts);
       changed ||= r !== v;
       next[k] = r;
     }
-    return (changed ? next : value) as T;
+    return changed ? next : value;
   }
   return value;
+}
+
+/**
+ * Scrubs every string anywhere in a JSON value, and replaces whole any string
+ * or number held under a key named like a secret (`password`, `apiKey`,
+ * `client_secret`…; not `max_tokens`). Keys are kept. Returns the same object
+ * when nothing matched.
+ */
+export function redactValue<T>(value: T, rules: readonly RedactionRule[], counts: Map<string, number>): T {
+  return scrub(
+    value,
+    rules,
+    rules.filter((r) => r.keyName),
+    counts,
+  ) as T;
 }
 
 /** True when a text holds any redaction marker or producer hash: such text never becomes training content. */

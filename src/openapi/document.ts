@@ -1,14 +1,15 @@
-import type { z } from "zod";
-import { type JsonSchema, SchemaConverter } from "./json-schema";
-import type { Auth, Body, Example, Operation, Reply } from "./operation";
-import { OPERATIONS } from "./operations";
-import { errorSchema } from "./shared";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { withLegacyOperations } from "./legacy";
+import type { RouteEnv } from "./route-kit";
+
+type JsonSchema = Record<string, unknown>;
 
 export interface MediaTypeObject {
   schema?: JsonSchema;
-  examples?: Record<string, Example>;
+  examples?: Record<string, { summary?: string; value: unknown }>;
 }
 
+/** An operation as the served document holds it (the parts tests and the reference read). */
 export interface OperationObject {
   operationId: string;
   tags: string[];
@@ -16,7 +17,7 @@ export interface OperationObject {
   description?: string;
   security: Record<string, string[]>[];
   parameters: JsonSchema[];
-  requestBody?: { required: boolean; content: Record<string, MediaTypeObject> };
+  requestBody?: { required?: boolean; content: Record<string, MediaTypeObject> };
   responses: Record<string, { description: string; headers?: Record<string, JsonSchema>; content?: Record<string, MediaTypeObject> }>;
 }
 
@@ -29,8 +30,7 @@ export interface OpenApiDocument {
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema>; parameters: Record<string, JsonSchema> };
 }
 
-const JSON_TYPE = "application/json";
-
+/** Every tag a route may carry, in the order the reference lists them. */
 const TAGS: Record<string, string> = {
   events: "Ingest, read and rate events (project key)",
   patterns: "Reusable patterns distilled from high-value events (project key)",
@@ -43,108 +43,39 @@ const TAGS: Record<string, string> = {
   service: "Health, metrics and this reference (no key)",
 };
 
-const SECURITY: Record<Auth, Record<string, string[]>[]> = {
-  project: [{ projectKey: [] }],
-  admin: [{ adminToken: [] }],
-  none: [],
-  metrics: [{}, { metricsToken: [] }],
-};
-
-const AUTH_ERRORS: Record<Auth, Record<number, string>> = {
-  project: { 401: "missing, unknown or revoked project key", 403: "the admin token, or a key of another project than X-Gleaner-Project / ?project= names" },
-  admin: { 401: "missing or wrong admin token", 403: "a project key", 503: "GLEANER_ADMIN_TOKEN is not set: admin routes are disabled (`admin_disabled`)" },
-  metrics: { 401: "METRICS_TOKEN is set and was not sent" },
-  none: {},
-};
-
-const RETRY_AFTER = { "Retry-After": { description: "seconds to wait before retrying", schema: { type: "string" } } };
+/** The security schemes and the project parameter that routes reference (src/openapi/route-kit.ts `requires`). */
+function registerShared(app: OpenAPIHono<RouteEnv>): void {
+  const registry = app.openAPIRegistry;
+  registry.registerComponent("securitySchemes", "projectKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "a project key (`glk_…`) from POST /v1/admin/projects/{project}/keys",
+  });
+  registry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "the admin token (GLEANER_ADMIN_TOKEN, or .gleaner/admin-token under npm start)",
+  });
+  registry.registerComponent("securitySchemes", "metricsToken", { type: "http", scheme: "bearer", description: "METRICS_TOKEN, only when it is set" });
+  registry.registerComponent("parameters", "Project", {
+    name: "X-Gleaner-Project",
+    in: "header",
+    required: false,
+    description: "the project the caller means; 403 when it is not the key's (`?project=` works too)",
+    schema: { type: "string" },
+  });
+}
 
 /** `post /v1/events/{id}/score` → `postV1EventsIdScore`. */
-function operationId(op: Operation): string {
-  const words = op.path.split(/[^A-Za-z0-9]+/).filter(Boolean);
-  return op.method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
+function operationId(method: string, path: string): string {
+  const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
 }
 
-function parameters(converter: SchemaConverter, where: "path" | "query", schema: z.ZodObject | undefined): JsonSchema[] {
-  if (!schema) return [];
-  const json = converter.convert(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, { description, ...propertySchema }]) => ({
-    name,
-    in: where,
-    required: where === "path" || (json.required ?? []).includes(name),
-    ...(description ? { description } : {}),
-    schema: propertySchema,
-  }));
-}
-
-function mediaType(converter: SchemaConverter, body: Body): [string, MediaTypeObject] {
-  const type = body.mediaType ?? JSON_TYPE;
-  const schema = converter.convert(body.schema, "input");
-  if (!body.lines) return [type, { schema, examples: body.examples }];
-  const name = typeof schema.$ref === "string" ? schema.$ref.split("/").pop() : undefined;
-  return [type, { schema: { type: "string", description: `one JSON value a line${name ? `; each line: ${name}` : ""}` }, examples: body.examples }];
-}
-
-function reply(converter: SchemaConverter, r: Reply) {
-  const type = r.mediaType ?? JSON_TYPE;
-  return {
-    description: r.description,
-    ...(r.headers
-      ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, description]) => [h, { description, schema: { type: "string" } }])) }
-      : {}),
-    ...(r.schema
-      ? { content: { [type]: { schema: converter.convert(r.schema, "output"), ...(r.examples ? { examples: r.examples } : {}) } } }
-      : r.mediaType
-        ? { content: { [type]: { schema: { type: "string" } } } }
-        : {}),
-  };
-}
-
-function errorReplies(converter: SchemaConverter, op: Operation) {
-  const errors = { ...AUTH_ERRORS[op.auth], ...op.errors };
-  const ref = converter.convert(errorSchema, "output");
-  return Object.fromEntries(
-    Object.entries(errors).map(([status, description]) => [
-      status,
-      { description, ...(status === "429" || status === "503" ? { headers: RETRY_AFTER } : {}), content: { [JSON_TYPE]: { schema: ref } } },
-    ]),
-  );
-}
-
-function operationObject(converter: SchemaConverter, op: Operation): OperationObject {
-  return {
-    operationId: operationId(op),
-    tags: [op.tag],
-    summary: op.summary,
-    ...(op.description ? { description: op.description } : {}),
-    security: SECURITY[op.auth],
-    parameters: [
-      ...parameters(converter, "path", op.params),
-      ...parameters(converter, "query", op.query),
-      ...(op.auth === "project" ? [{ $ref: "#/components/parameters/Project" }] : []),
-    ],
-    ...(op.body ? { requestBody: { required: !op.bodyOptional, content: Object.fromEntries(op.body.map((b) => mediaType(converter, b))) } } : {}),
-    responses: {
-      ...Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, reply(converter, r)])),
-      ...errorReplies(converter, op),
-    },
-  };
-}
-
-/**
- * The OpenAPI 3.1 document for `operations`, built from the zod schemas the
- * routes validate with: request schemas as they are sent (zod's input side),
- * response schemas as they are returned.
- */
-export function buildOpenApiDocument(operations: readonly Operation[]): OpenApiDocument {
-  const converter = new SchemaConverter();
-  const paths: OpenApiDocument["paths"] = {};
-  for (const op of operations) {
-    const item = (paths[op.path] ??= {});
-    if (item[op.method]) throw new Error(`${op.method.toUpperCase()} ${op.path} is described twice`);
-    item[op.method] = operationObject(converter, op);
-  }
-  return {
+/** The document generated from `app`'s routes, with operation ids and the tags they use. */
+function generate(app: OpenAPIHono<RouteEnv>): OpenApiDocument {
+  registerShared(app);
+  const generated = app.getOpenAPI31Document({
     openapi: "3.1.1",
     info: {
       title: "Gleaner",
@@ -155,32 +86,32 @@ export function buildOpenApiDocument(operations: readonly Operation[]): OpenApiD
         'Errors always look like `{ "error": { "code", "message", "details" } }`.',
     },
     servers: [{ url: "/", description: "this Gleaner" }],
-    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name, description: TAGS[name] ?? name })),
-    paths,
-    components: {
-      schemas: Object.fromEntries(Object.entries(converter.components).sort(([a], [b]) => a.localeCompare(b))),
-      securitySchemes: {
-        projectKey: { type: "http", scheme: "bearer", description: "a project key (`glk_…`) from POST /v1/admin/projects/{project}/keys" },
-        adminToken: { type: "http", scheme: "bearer", description: "the admin token (GLEANER_ADMIN_TOKEN, or .gleaner/admin-token under npm start)" },
-        metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, only when it is set" },
-      },
-      parameters: {
-        Project: {
-          name: "X-Gleaner-Project",
-          in: "header",
-          required: false,
-          description: "the project the caller means; 403 when it is not the key's (`?project=` works too)",
-          schema: { type: "string" },
-        },
-      },
-    },
+  }) as unknown as OpenApiDocument;
+  for (const [path, item] of Object.entries(generated.paths)) {
+    for (const [method, op] of Object.entries(item)) op.operationId ??= operationId(method, path);
+  }
+  const { schemas = {}, securitySchemes = {}, parameters = {} } = generated.components ?? {};
+  return { ...generated, components: { schemas, securitySchemes, parameters } };
+}
+
+function withTags(doc: OpenApiDocument): OpenApiDocument {
+  const used = new Set(Object.values(doc.paths).flatMap((item) => Object.values(item).flatMap((op) => op.tags ?? [])));
+  const unknown = [...used].filter((t) => !(t in TAGS));
+  if (unknown.length > 0) throw new Error(`tag(s) ${unknown.join(", ")} not described in src/openapi/document.ts TAGS`);
+  const schemas = Object.fromEntries(Object.entries(doc.components.schemas).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    ...doc,
+    tags: Object.entries(TAGS)
+      .filter(([name]) => used.has(name))
+      .map(([name, description]) => ({ name, description })),
+    components: { ...doc.components, schemas },
   };
 }
 
 let built: OpenApiDocument | undefined;
 
-/** The document for every public route, built once per isolate. */
-export function openApiDocument(): OpenApiDocument {
-  built ??= buildOpenApiDocument(OPERATIONS);
+/** The OpenAPI 3.1 document of every public route of `app` (the root app), built once per isolate. */
+export function openApiDocument(app: OpenAPIHono<RouteEnv>): OpenApiDocument {
+  built ??= withTags(withLegacyOperations(generate(app)));
   return built;
 }

@@ -1,54 +1,36 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "zod";
-import type { OpenApiDocument } from "./document";
-import type { Body, Operation } from "./operation";
 
-function issues(schema: z.ZodType, value: unknown): string[] {
-  const result = schema.safeParse(value);
-  return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+type Content = Record<string, { schema?: unknown; examples?: Record<string, { value?: unknown }> }>;
+
+function isZod(schema: unknown): schema is z.ZodType {
+  return typeof (schema as z.ZodType | undefined)?.safeParse === "function";
 }
 
-function bodyIssues(body: Pick<Body, "schema" | "lines">, value: unknown): string[] {
-  if (!body.lines) return issues(body.schema, value);
-  if (typeof value !== "string") return ["an NDJSON example must be a string"];
-  return value
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .flatMap((line, i) => {
-      try {
-        return issues(body.schema, JSON.parse(line)).map((m) => `line ${i + 1}: ${m}`);
-      } catch {
-        return [`line ${i + 1}: not JSON`];
-      }
+function contentProblems(where: string, content: Content | undefined): string[] {
+  return Object.entries(content ?? {}).flatMap(([type, media]) => {
+    if (!isZod(media.schema)) return [];
+    const schema = media.schema;
+    return Object.entries(media.examples ?? {}).flatMap(([name, example]) => {
+      const parsed = schema.safeParse(example.value);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${where} ${type} example '${name}': ${i.path.join(".") || "(root)"}: ${i.message}`);
     });
+  });
 }
 
 /**
- * Checks every example a served document carries against the zod schema its
- * operation validates with (request bodies) or answers with (responses), and
- * that every request body has at least one example. Returns one line per problem.
+ * Every example a route declares with a zod schema beside it (request bodies
+ * and answers), checked at run time against that schema: the compiler checks
+ * their types, not refinements such as an ISO time. One line per problem.
  */
-export function exampleProblems(document: OpenApiDocument, operations: readonly Operation[]): string[] {
-  const problems: string[] = [];
-  for (const op of operations) {
-    const where = `${op.method.toUpperCase()} ${op.path}`;
-    const served = document.paths[op.path]?.[op.method];
-    if (!served) {
-      problems.push(`${where}: not in the document`);
-      continue;
-    }
-    for (const body of op.body ?? []) {
-      const type = body.mediaType ?? "application/json";
-      const examples = Object.entries(served.requestBody?.content[type]?.examples ?? {});
-      if (examples.length === 0) problems.push(`${where} ${type}: no example`);
-      for (const [name, example] of examples) for (const m of bodyIssues(body, example.value)) problems.push(`${where} ${type} example '${name}': ${m}`);
-    }
-    for (const [status, reply] of Object.entries(op.responses)) {
-      if (!reply.schema) continue;
-      const type = reply.mediaType ?? "application/json";
-      for (const [name, example] of Object.entries(served.responses[status]?.content?.[type]?.examples ?? {})) {
-        for (const m of issues(reply.schema, example.value)) problems.push(`${where} ${status} example '${name}': ${m}`);
-      }
-    }
-  }
-  return problems;
+export function exampleProblems(app: Pick<OpenAPIHono, "openAPIRegistry">): string[] {
+  return app.openAPIRegistry.definitions.flatMap((def) => {
+    if (def.type !== "route") return [];
+    const { method, path, request, responses } = def.route;
+    const where = `${method.toUpperCase()} ${path}`;
+    return [
+      ...contentProblems(where, request?.body?.content as Content | undefined),
+      ...Object.entries(responses).flatMap(([status, reply]) => contentProblems(`${where} ${status}`, (reply as { content?: Content }).content)),
+    ];
+  });
 }

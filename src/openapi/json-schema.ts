@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { schemaNames } from "./names";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -11,7 +10,7 @@ export class SchemaConverter {
     const json = z.toJSONSchema(schema, {
       target: "draft-2020-12",
       io,
-      metadata: schemaNames,
+      metadata: z.globalRegistry,
       // The one unrepresentable schema is the legacy envelope's `record` (any JSON object).
       unrepresentable: "any",
       override: (ctx) => {

@@ -1,26 +1,35 @@
+// zod-to-openapi's own metadata registry: exported for this (the deprecation tag says "not really deprecated").
+import { zodToOpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 
-type Meta = { id?: string; description?: string; [key: string]: unknown };
-
 /**
- * Component names for the schemas the document publishes once and references
- * with `$ref`. Names live here rather than in `.meta()` (which would clone the
- * schema, and the document must describe the very objects the routes validate
- * with); descriptions given with `.describe()` still come from zod's global
- * registry.
+ * Publishes `schema` as `#/components/schemas/{id}` and returns it unchanged.
+ * `.openapi(id)` and `.meta({ id })` would clone the schema, and zod-to-openapi
+ * 9.1 reads a bare `.meta` id only for schemas it already holds metadata for:
+ * the name is set here in its registry on the very object the routes validate
+ * with, so every use of it becomes a `$ref`. zod's global registry gets the id
+ * too (TRANSITION: the legacy builder in src/openapi/legacy.ts reads it there;
+ * zod refuses one id for two schemas). A `.describe()` description is kept.
  */
-class SchemaNames extends z.core.$ZodRegistry<Meta> {
-  override get(schema: z.core.$ZodType): Meta | undefined {
-    const own = super.get(schema);
-    const global = z.globalRegistry.get(schema) as Meta | undefined;
-    return own || global ? { ...global, ...own } : undefined;
-  }
+export function named<T extends z.ZodType>(schema: T, id: string): T {
+  zodToOpenAPIRegistry.add(schema, { ...zodToOpenAPIRegistry.get(schema), _internal: { refId: id } });
+  const meta = z.globalRegistry.get(schema);
+  if (meta) z.globalRegistry.remove(schema);
+  z.globalRegistry.add(schema, { ...meta, id });
+  return schema;
 }
 
-export const schemaNames = new SchemaNames();
-
-/** Publishes `schema` as `#/components/schemas/{id}`; returns it unchanged. */
-export function named<T extends z.ZodType>(schema: T, id: string): T {
-  schemaNames.add(schema, { id });
+/**
+ * Tells the document what a schema it cannot translate accepts (a `z.custom`
+ * check, say): `documentAs(envelope.shape.record, { type: "object" })`.
+ * Returns the schema unchanged; validation is not affected.
+ */
+export function documentAs<T extends z.ZodType>(
+  schema: T,
+  jsonSchema: { type: "object" | "string" | "number" | "boolean" | "array"; description?: string },
+): T {
+  const meta = z.globalRegistry.get(schema);
+  if (meta) z.globalRegistry.remove(schema);
+  z.globalRegistry.add(schema, { ...meta, ...jsonSchema });
   return schema;
 }

@@ -7,7 +7,11 @@ import { otlpProxyOperations } from "./paths/otlp-proxy";
 import { patternOperations } from "./paths/patterns";
 import { serviceOperations } from "./paths/service";
 
-/** Every public route, in the order the reference lists them. */
+/**
+ * TRANSITION: the public routes not yet declared with createRoute (see
+ * src/openapi/legacy.ts). Converting a route file: delete its
+ * src/openapi/paths/*.ts file and its line here.
+ */
 export const OPERATIONS: readonly Operation[] = [
   ...eventOperations,
   ...patternOperations,
@@ -15,5 +19,6 @@ export const OPERATIONS: readonly Operation[] = [
   ...otlpProxyOperations,
   ...adminOperations,
   ...adminScoringOperations,
-  ...serviceOperations,
+  // /openapi.json and /docs are declared in src/routes/openapi.ts.
+  ...serviceOperations.filter((op) => op.path !== "/openapi.json" && op.path !== "/docs"),
 ];

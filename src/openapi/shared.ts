@@ -14,7 +14,11 @@ export const errorSchema = named(
 );
 
 export const fieldErrorSchema = named(
-  z.strictObject({ path: z.string(), message: z.string(), code: z.string().optional().describe("duplicate_key, reserved_key, invalid_unicode, too_deep, reserved_id, too_large, …") }),
+  z.strictObject({
+    path: z.string(),
+    message: z.string(),
+    code: z.string().optional().describe("duplicate_key, reserved_key, invalid_unicode, too_deep, reserved_id, too_large, …"),
+  }),
   "FieldError",
 );
 

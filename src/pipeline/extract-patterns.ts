@@ -1,16 +1,30 @@
-import { DependencyUnavailableError } from "../adapters/breaker";
+import { DependencyUnavailableError, type BreakerOptions } from "../adapters/breaker";
+import { commitTogether } from "../adapters/commit";
+import type { Embedder } from "../adapters/embedder";
 import type { EventRecord } from "../adapters/event-store";
 import { extractWithLlm } from "../adapters/llm-extractor";
 import { log } from "../adapters/log";
 import { finishWithoutPatternStatement, loadPendingExtractions, storePatternsStatements, type PatternToStore } from "../adapters/pattern-store";
-import { planCollections } from "../adapters/vector-collections";
+import { planCollections, type CollectionRow } from "../adapters/vector-collections";
+import type { VectorStore } from "../adapters/vector-store";
 import { sha256Hex } from "../domain/api-keys";
 import { extractHeuristically, type InteractionFacts } from "../domain/patterns/heuristic-extractor";
 import { patternSearchText, type ExtractedPattern, type ExtractorName } from "../domain/patterns/pattern";
 import { contentOf } from "../domain/text-content";
-import type { PatternDeps } from "./pattern-deps";
 
 export const PATTERN_KIND = "patterns";
+
+/** What pattern work needs; src/wiring.ts builds it from the environment and the configuration. */
+export interface PatternDeps {
+  db: D1Database;
+  breaker: BreakerOptions;
+  /** The configured embedder: the built-in one unless EMBEDDINGS_URL is set. */
+  embedder: Embedder;
+  /** The embedder that made a collection (queries must be embedded in the collection's own space). */
+  embedderFor(row: CollectionRow): Embedder;
+  storeFor(row: CollectionRow): VectorStore;
+  llm: { url: string; model: string; apiKey?: string | undefined } | null;
+}
 
 /** What an extractor may see of an event: real text only, never scrubbed markers. */
 export function factsOf(record: EventRecord): InteractionFacts | null {
@@ -94,7 +108,7 @@ export async function extractPatterns(deps: PatternDeps, project: string, eventI
   await embedAndUpsert(deps, items, now);
   const statements = storePatternsStatements(deps.db, items, now);
   if (empty.length) statements.push(finishWithoutPatternStatement(deps.db, project, empty, now));
-  if (statements.length) await deps.db.batch(statements);
+  await commitTogether(deps.db, statements);
   return { extracted: items.length, without_content: empty.length };
 }
 

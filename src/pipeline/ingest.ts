@@ -1,9 +1,10 @@
+import { commitTogether } from "../adapters/commit";
 import { incrementCounter } from "../adapters/counters";
 import { storeChunks } from "../adapters/event-store";
 import { observeStageDuration } from "../adapters/histograms";
 import { log } from "../adapters/log";
 import { randomId } from "../adapters/random-ids";
-import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, readConfig } from "../config";
+import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, type Config, readConfig } from "../config";
 import { chunkEvents, validateItems, type BodyProblem, type EventResult, type splitBody, type ValidEvent } from "../domain/ingest-batch";
 import { labelValue } from "../domain/prometheus";
 import type { TelemetryMessage } from "../domain/queue-messages";
@@ -22,6 +23,8 @@ type RawItems = Exclude<ReturnType<typeof splitBody>, BodyProblem>;
 export interface IngestOptions {
   /** Events Gleaner records itself (the proxy's log): allowed the reserved id prefixes. */
   internal?: boolean;
+  /** The configuration the caller already parsed for this request or batch; read from env when absent. */
+  config?: Config;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function ingestItems(
   started: number,
   options: IngestOptions = {},
 ): Promise<IngestSummary | BodyProblem> {
-  const config = readConfig(env);
+  const config = options.config ?? readConfig(env);
   const validated = validateItems(items, {
     maxEventsPerRequest: config.MAX_EVENTS_PER_REQUEST,
     maxEventBytes: config.MAX_EVENT_BYTES,
@@ -115,7 +118,7 @@ async function storeOneByOne(
     return { index: r.index, ...(r.id ? { id: r.id } : {}), status: "rejected", errors: [{ path: "", message: `the database refused this event: ${databaseReason(reason)}`, code: "refused" }] };
   });
   const rejected = next.filter((r) => r.status === "rejected").length;
-  await db.batch([
+  await commitTogether(db, [
     incrementCounter(db, "events_rejected_total", rejected, 'reason="invalid"'),
     incrementCounter(db, "duplicates_total", repeatedInRequest, ""),
     ...alongWith,

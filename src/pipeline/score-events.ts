@@ -3,22 +3,16 @@ import type { Embedder } from "../adapters/embedder";
 import { incrementCounter } from "../adapters/counters";
 import { requestExtractionsStatement } from "../adapters/pattern-store";
 import { loadFeedbackFor, latestScores, type ScoreToWrite, type ScoringConfig, writeScoresStatement } from "../adapters/scoring-store";
+import { cacheSimilarityStatement, readSimilarityCache } from "../adapters/similarity-cache";
 import type { VectorStore } from "../adapters/vector-store";
 import { sha256Hex } from "../domain/api-keys";
-import {
-  complexityComponent,
-  feedbackComponent,
-  outcomeComponent,
-  REUSABILITY_NEIGHBOURS,
-  similarityComponents,
-  type Components,
-  type Outcome,
-  type Rating,
-} from "../domain/scoring/components";
+import type { Outcome, Rating } from "../domain/event-schema";
+import { complexityComponent, feedbackComponent, outcomeComponent, REUSABILITY_NEIGHBOURS, similarityComponents, type Components } from "../domain/scoring/components";
 import { chooseProfile, DEFAULT_PROFILE } from "../domain/scoring/profiles";
 import { isHighValue, scoreInteraction } from "../domain/scoring/score";
 import { contentOf } from "../domain/text-content";
 
+/** What scoring needs; src/wiring.ts builds it from the environment and the configuration. */
 export interface ScoringDeps {
   db: D1Database;
   store: VectorStore;
@@ -130,7 +124,7 @@ async function findSimilarity(
   }
   if (pending.length === 0) return result;
 
-  const cached = await readCache(deps.db, deps.store.collection, project, [...new Set(pending.map((p) => p.hash))]);
+  const cached = await readSimilarityCache(deps.db, deps.store.collection, project, [...new Set(pending.map((p) => p.hash))]);
   const firstOfHash = new Map<string, (typeof pending)[number]>();
   const toSearch = pending.filter((p) => {
     if (cached.has(p.hash) || firstOfHash.has(p.hash)) return false;
@@ -171,27 +165,6 @@ async function findSimilarity(
       payload: { event_id: p.eventId, text_hash: p.hash },
     })),
   );
-  if (fresh.size > 0) {
-    result.statements.push(
-      deps.db
-        .prepare(
-          `INSERT INTO similarity_cache (collection, project, text_hash, neighbours, created_at)
-           SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]', ?3 FROM json_each(?4) WHERE true
-           ON CONFLICT DO NOTHING`,
-        )
-        .bind(deps.store.collection, project, now, JSON.stringify([...fresh].map(([h, n]) => [h, JSON.stringify(n)]))),
-    );
-  }
+  if (fresh.size > 0) result.statements.push(cacheSimilarityStatement(deps.db, deps.store.collection, project, fresh, now));
   return result;
-}
-
-async function readCache(db: D1Database, collection: string, project: string, hashes: string[]): Promise<Map<string, number[]>> {
-  if (hashes.length === 0) return new Map();
-  const { results } = await db
-    .prepare(
-      "SELECT text_hash, neighbours FROM similarity_cache WHERE collection = ?1 AND project = ?2 AND text_hash IN (SELECT value FROM json_each(?3))",
-    )
-    .bind(collection, project, JSON.stringify(hashes))
-    .all<{ text_hash: string; neighbours: string }>();
-  return new Map(results.map((r) => [r.text_hash, JSON.parse(r.neighbours) as number[]]));
 }

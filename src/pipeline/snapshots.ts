@@ -1,4 +1,5 @@
-import { projectRedactionCounts, snapshotPage, type DatasetRow } from "../adapters/dataset-store";
+import { projectRedactionCounts, type DatasetRow } from "../adapters/dataset-store";
+import { nextSnapshotVersion, recordSnapshot, snapshotChanges, snapshotPage, stageSnapshotMembers } from "../adapters/snapshot-store";
 import { formatExample, type ExportFormat } from "../domain/datasets/export-formats";
 
 /** Lines read per page while hashing or exporting a snapshot (bounded memory). */
@@ -11,21 +12,8 @@ export const SNAPSHOT_PAGE = 1000;
  * moves to it.
  */
 export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number) {
-  const last = await db
-    .prepare("SELECT coalesce(max(version), 0) AS v FROM dataset_snapshots WHERE project = ?1 AND dataset = ?2")
-    .bind(ds.project, ds.name)
-    .first<{ v: number }>();
-  const version = (last?.v ?? 0) + 1;
-  await db.batch([
-    // Members left by a snapshot that crashed before it was recorded.
-    db.prepare("DELETE FROM snapshot_members WHERE project = ?1 AND dataset = ?2 AND version = ?3").bind(ds.project, ds.name, version),
-    db
-      .prepare(
-        `INSERT INTO snapshot_members (project, dataset, version, example_seq)
-         SELECT project, dataset, ?3, seq FROM dataset_examples WHERE project = ?1 AND dataset = ?2 AND removed_at IS NULL`,
-      )
-      .bind(ds.project, ds.name, version),
-  ]);
+  const version = await nextSnapshotVersion(db, ds);
+  await stageSnapshotMembers(db, ds, version);
   const digest = new crypto.DigestStream("SHA-256");
   const writer = digest.getWriter();
   const encoder = new TextEncoder();
@@ -42,14 +30,7 @@ export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number
   }
   await writer.close();
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  await db.batch([
-    db
-      .prepare(
-        "INSERT INTO dataset_snapshots (project, dataset, version, examples, bytes, sha256, rules, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-      )
-      .bind(ds.project, ds.name, version, examples, bytes, sha256, JSON.stringify(ds.rules), now),
-    db.prepare("UPDATE datasets SET current_version = ?3, updated_at = ?4 WHERE project = ?1 AND name = ?2").bind(ds.project, ds.name, version, now),
-  ]);
+  await recordSnapshot(db, ds, { version, examples, bytes, sha256 }, now);
   return { version, examples, bytes, sha256 };
 }
 
@@ -75,17 +56,8 @@ export function exportSnapshot(db: D1Database, ds: DatasetRow, version: number, 
 
 /** Examples added and removed between a snapshot and the one before it. */
 export async function diffSnapshot(db: D1Database, ds: DatasetRow, version: number) {
-  const row = await db
-    .prepare(
-      `SELECT
-         (SELECT count(*) FROM snapshot_members a WHERE a.project = ?1 AND a.dataset = ?2 AND a.version = ?3
-            AND NOT EXISTS (SELECT 1 FROM snapshot_members b WHERE b.project = ?1 AND b.dataset = ?2 AND b.version = ?3 - 1 AND b.example_seq = a.example_seq)) AS added,
-         (SELECT count(*) FROM snapshot_members b WHERE b.project = ?1 AND b.dataset = ?2 AND b.version = ?3 - 1
-            AND NOT EXISTS (SELECT 1 FROM snapshot_members a WHERE a.project = ?1 AND a.dataset = ?2 AND a.version = ?3 AND a.example_seq = b.example_seq)) AS removed`,
-    )
-    .bind(ds.project, ds.name, version)
-    .first<{ added: number; removed: number }>();
-  return { version, previous: version > 1 ? version - 1 : null, added: row?.added ?? 0, removed: row?.removed ?? 0 };
+  const { added, removed } = await snapshotChanges(db, ds, version);
+  return { version, previous: version > 1 ? version - 1 : null, added, removed };
 }
 
 /**

@@ -4,16 +4,44 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { log } from "../adapters/log";
 import { routeTemplate } from "./request-context";
 
-/** An error with a stable machine-readable code, rendered as `{ error: { code, message, details } }`. */
+/** What an {@link ApiError} carries besides its status. */
+export interface ApiErrorOptions {
+  /** Stable and machine-readable: `validation_failed`, `not_found`, … */
+  code: string;
+  message: string;
+  /** Rendered as `error.details`: null, or what the code documents. */
+  details?: unknown;
+  headers?: Record<string, string>;
+  /** Kept for logs, never rendered. */
+  cause?: unknown;
+}
+
+/**
+ * An error with a stable machine-readable code, rendered as `{ error: { code, message, details } }`.
+ *
+ * @example
+ * throw new ApiError(404, "not_found", `no event with id '${id}' in this project`);
+ * throw new ApiError(429, { code: "backpressure", message: "retry later", details: { lag_seconds }, headers: { "Retry-After": "5" } });
+ */
 export class ApiError extends HTTPException {
+  readonly code: string;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(status: ContentfulStatusCode, options: ApiErrorOptions);
+  constructor(status: ContentfulStatusCode, code: string, message: string, details?: unknown, headers?: Record<string, string>);
   constructor(
     status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly details: unknown = null,
-    readonly headers: Record<string, string> = {},
+    codeOrOptions: string | ApiErrorOptions,
+    message = "",
+    details: unknown = null,
+    headers: Record<string, string> = {},
   ) {
-    super(status, { message });
+    const options = typeof codeOrOptions === "string" ? { code: codeOrOptions, message, details, headers } : codeOrOptions;
+    super(status, { message: options.message, cause: options.cause });
+    this.code = options.code;
+    this.details = options.details ?? null;
+    this.headers = options.headers ?? {};
   }
 }
 

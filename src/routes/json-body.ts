@@ -1,5 +1,4 @@
 import { createMiddleware } from "hono/factory";
-import { readConfig } from "../config";
 import { parseStrictJson } from "../domain/strict-json";
 import { ApiError } from "./errors";
 import { readBodyWithin } from "./read-body";
@@ -18,7 +17,7 @@ const OWN_READERS = [/^\/v1\/events\/?$/, /^\/v1\/otlp\//, /^\/v1\/proxy\//];
 export const strictJsonBodies = createMiddleware(async (c, next) => {
   const method = c.req.method;
   if (method === "GET" || method === "HEAD" || method === "OPTIONS" || OWN_READERS.some((r) => r.test(c.req.path))) return next();
-  const text = await readBodyWithin(c.req.raw, readConfig(c.env).MAX_CONTROL_BODY_BYTES);
+  const text = await readBodyWithin(c.req.raw, c.get("config").MAX_CONTROL_BODY_BYTES);
   if (text.trim() !== "") {
     const parsed = parseStrictJson(text);
     if (!parsed.ok) {

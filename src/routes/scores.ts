@@ -1,40 +1,81 @@
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import { findEvent } from "../adapters/event-store";
+import { profileWeights } from "../adapters/profile-weights";
 import { latestScores } from "../adapters/scoring-store";
 import { COMPONENTS } from "../domain/scoring/components";
-import type { Env } from "../env";
+import { named } from "../openapi/names";
+import { errorResponses, json, requires, routeApp } from "../openapi/route-kit";
+import { isoTime } from "../openapi/shared";
 import type { ProjectVars } from "./auth";
 import { ApiError } from "./errors";
 
-/** GET /v1/events/{id}/score, mounted inside the events sub-app (which already requires a project key). */
-export const scoreRoutes = new Hono<{ Bindings: Env; Variables: ProjectVars }>();
+/** The `{id}` of /v1/events/{id} and /v1/events/{id}/score. */
+export const eventIdParam = z.object({ id: z.string().min(1).max(200).describe("the event id the producer sent") });
 
-scoreRoutes.get("/:id/score", async (c) => {
+const componentValues = z.strictObject(
+  Object.fromEntries(COMPONENTS.map((n) => [n, z.number().nullable()])) as Record<(typeof COMPONENTS)[number], z.ZodNullable<z.ZodNumber>>,
+);
+
+const scoreSchema = named(
+  z.strictObject({
+    event_id: z.string(),
+    value: z.number().nullable().describe("null when there is no evidence of value (no outcome and no feedback)"),
+    confidence: z.number(),
+    components: componentValues.describe("each in [0, 1], or null when unknown"),
+    weights: z.strictObject({ profile: z.string(), version: z.number().int() }),
+    weight_values: z.record(z.string(), z.number()),
+    contributions: componentValues.describe("w·c / Σ known w for each known component"),
+    high_value: z.boolean(),
+    reason: z.string(),
+    scored_at: isoTime,
+  }),
+  "Score",
+);
+
+const readScore = createRoute({
+  method: "get",
+  path: "/{id}/score",
+  tags: ["events"],
+  summary: "The event's value score and why",
+  ...requires("project"),
+  request: { params: eventIdParam },
+  responses: {
+    200: json("value, confidence, components, weights and each component's contribution", scoreSchema),
+    ...errorResponses("project", {
+      400: "an empty id, or one over 200 characters (`validation_failed`)",
+      404: "no such event (`not_found`), or stored but not scored yet (`not_scored`)",
+    }),
+  },
+});
+
+/** GET /v1/events/{id}/score, mounted inside the events sub-app (which already requires a project key). */
+export const scoreRoutes = routeApp<ProjectVars>().openapi(readScore, async (c) => {
   const project = c.get("project");
-  const id = c.req.param("id");
+  const { id } = c.req.valid("param");
   const record = await findEvent(c.env.DB, project, id);
   if (!record) throw new ApiError(404, "not_found", `no event with id '${id}' in this project`);
   const score = (await latestScores(c.env.DB, project, [id])).get(id);
   if (!score) throw new ApiError(404, "not_scored", `event '${id}' is stored (status ${record.status}) but not scored yet`);
-  const weightRow = await c.env.DB.prepare("SELECT weights FROM weight_profiles WHERE name = ?1 AND version = ?2")
-    .bind(score.profile, score.profileVersion)
-    .first<{ weights: string }>();
-  const weights = weightRow ? (JSON.parse(weightRow.weights) as Record<string, number>) : {};
-  const components = Object.fromEntries(COMPONENTS.map((n) => [n, score.components[n] ?? null]));
+  const weights = (await profileWeights(c.env.DB, score.profile, score.profileVersion)) ?? {};
+  const components = Object.fromEntries(COMPONENTS.map((n) => [n, score.components[n] ?? null])) as Record<(typeof COMPONENTS)[number], number | null>;
   const knownWeight = COMPONENTS.reduce((s, n) => s + (components[n] === null ? 0 : (weights[n] ?? 0)), 0);
-  return c.json({
-    event_id: id,
-    value: score.value,
-    confidence: score.confidence,
-    components,
-    weights: { profile: score.profile, version: score.profileVersion },
-    weight_values: weights,
-    // What each known component added to the value: w·c / Σ known w.
-    contributions: Object.fromEntries(
-      COMPONENTS.map((n) => [n, components[n] === null || score.value === null || knownWeight === 0 ? null : ((weights[n] ?? 0) * components[n]!) / knownWeight]),
-    ),
-    high_value: score.highValue,
-    reason: score.reason,
-    scored_at: new Date(score.scoredAt).toISOString(),
-  });
+  // What each known component added to the value: w·c / Σ known w.
+  const contributions = Object.fromEntries(
+    COMPONENTS.map((n) => [n, components[n] === null || score.value === null || knownWeight === 0 ? null : ((weights[n] ?? 0) * components[n]) / knownWeight]),
+  ) as Record<(typeof COMPONENTS)[number], number | null>;
+  return c.json(
+    {
+      event_id: id,
+      value: score.value,
+      confidence: score.confidence,
+      components,
+      weights: { profile: score.profile, version: score.profileVersion },
+      weight_values: weights,
+      contributions,
+      high_value: score.highValue,
+      reason: score.reason,
+      scored_at: new Date(score.scoredAt).toISOString(),
+    },
+    200,
+  );
 });
