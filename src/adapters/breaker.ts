@@ -1,7 +1,7 @@
 import { type Config, DEFAULTS } from "../config";
 
 export interface BreakerOptions {
-  /** Each call is abandoned after this long (and counts as a failure). */
+  /** Each call is abandoned after this long (and counts as a failure): a real timer, as it bounds real I/O. */
   timeoutMs: number;
   /** Consecutive failures that open the circuit. */
   failuresToOpen: number;
@@ -109,8 +109,8 @@ async function withTimeout<T>(dependency: string, options: BreakerOptions, fn: (
  * whose state lives in D1, loaded before the call and saved after it when it
  * changed: isolates are short-lived, so in-memory breaker state would reset on
  * every invocation. An open circuit rejects at once until `halfOpenAfterMs`
- * has passed on `options.now`; then calls probe (isolates do not share a
- * lock, so two may probe at once), and the first answer closes or reopens it.
+ * has passed on `options.now`; then calls probe (isolates share no lock, so
+ * two may probe at once), and a probe's answer closes or reopens it.
  *
  * @example
  * const data = await callWithBreaker(env.DB, "embeddings", breakerOptions(config), (signal) => fetch(url, { signal }));

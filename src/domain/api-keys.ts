@@ -13,10 +13,7 @@ export function apiKeyId(presented: string): string | null {
   return KEY_PATTERN.exec(presented)?.[1] ?? null;
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex } from "./sha256";
 
 /** Compares two secrets in constant time by comparing their SHA-256 digests. */
 export async function secretsEqual(a: string, b: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { outcomeSchema, ratingSchema } from "./event-schema";
 import { redactText, type RedactionRule } from "./redaction";
 
 /** A string that is well-formed Unicode: a lone surrogate (`\ud800`) cannot be stored as UTF-8. */
@@ -12,9 +13,9 @@ export const feedbackSchema = z
     id: feedbackRef.optional(),
     event_id: feedbackRef.optional(),
     interaction_id: feedbackRef.optional(),
-    rating: z.union([z.literal(-1), z.literal(0), z.literal(1)], { message: "must be -1, 0 or 1" }),
+    rating: ratingSchema,
     comment: wellFormed(z.string().max(4000, "must be at most 4000 characters")).optional(),
-    outcome: z.enum(["success", "partial", "failure", "unknown"]).optional(),
+    outcome: outcomeSchema.optional(),
   })
   .refine((f) => (f.event_id === undefined) !== (f.interaction_id === undefined), {
     message: "give exactly one of event_id or interaction_id",

@@ -25,7 +25,9 @@ export const logEventMessageSchema = z.object({
 
 export const telemetryQueueMessageSchema = z.discriminatedUnion("kind", [telemetryMessageSchema, logEventMessageSchema]);
 
-export type TelemetryMessage = z.infer<typeof telemetryMessageSchema> | z.infer<typeof logEventMessageSchema>;
+export type IngestBatchMessage = z.infer<typeof telemetryMessageSchema>;
+export type LogEventMessage = z.infer<typeof logEventMessageSchema>;
+export type TelemetryMessage = IngestBatchMessage | LogEventMessage;
 
 /** An extract queue message: high-value events of one project to distil into patterns. */
 export const extractMessageSchema = z.object({

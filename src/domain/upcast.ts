@@ -19,8 +19,3 @@ export function upcastEvent(event: Record<string, unknown>, version: number): St
   }
   return { ...current, schema_version: CURRENT_SCHEMA_VERSION } as StoredEvent;
 }
-
-/** Exponential queue retry delay in seconds: 5, 10, 20, … capped at 5 minutes. */
-export function retryDelaySeconds(attempts: number): number {
-  return Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
-}

@@ -1,5 +1,4 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { withLegacyOperations } from "./legacy";
 import type { RouteEnv } from "./route-kit";
 
 type JsonSchema = Record<string, unknown>;
@@ -112,6 +111,6 @@ let built: OpenApiDocument | undefined;
 
 /** The OpenAPI 3.1 document of every public route of `app` (the root app), built once per isolate. */
 export function openApiDocument(app: OpenAPIHono<RouteEnv>): OpenApiDocument {
-  built ??= withTags(withLegacyOperations(generate(app)));
+  built ??= withTags(generate(app));
   return built;
 }

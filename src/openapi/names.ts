@@ -7,15 +7,10 @@ import { z } from "zod";
  * `.openapi(id)` and `.meta({ id })` would clone the schema, and zod-to-openapi
  * 9.1 reads a bare `.meta` id only for schemas it already holds metadata for:
  * the name is set here in its registry on the very object the routes validate
- * with, so every use of it becomes a `$ref`. zod's global registry gets the id
- * too (TRANSITION: the legacy builder in src/openapi/legacy.ts reads it there;
- * zod refuses one id for two schemas). A `.describe()` description is kept.
+ * with, so every use of it becomes a `$ref`. A `.describe()` description is kept.
  */
 export function named<T extends z.ZodType>(schema: T, id: string): T {
   zodToOpenAPIRegistry.add(schema, { ...zodToOpenAPIRegistry.get(schema), _internal: { refId: id } });
-  const meta = z.globalRegistry.get(schema);
-  if (meta) z.globalRegistry.remove(schema);
-  z.globalRegistry.add(schema, { ...meta, id });
   return schema;
 }
 

@@ -1,13 +1,13 @@
 import { DependencyUnavailableError } from "../adapters/breaker";
 import { incrementCounter } from "../adapters/counters";
-import { parkDeadLetter } from "../adapters/dead-letters";
 import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
 import { extractMessageSchema } from "../domain/queue-messages";
-import { retryDelaySeconds } from "../domain/upcast";
+import { readConfig } from "../config";
 import type { Env } from "../env";
 import { extractPatterns } from "../pipeline/extract-patterns";
-import { createPatternDeps } from "../pipeline/pattern-deps";
+import { patternDeps } from "../wiring";
+import { consumeEach } from "./consume";
 
 /**
  * Consumes extract messages. When a dependency is unavailable the message is
@@ -15,33 +15,23 @@ import { createPatternDeps } from "../pipeline/pattern-deps";
  * extraction rows stay pending in D1 either way, so nothing is dropped.
  */
 export async function consumeExtract(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const deps = createPatternDeps(env);
-  for (const message of batch.messages) {
-    const parsed = extractMessageSchema.safeParse(message.body);
-    if (!parsed.success) {
-      await parkDeadLetter(env.DB, { id: message.id, queue: batch.queue, body: message.body, reason: `malformed message: ${parsed.error.issues[0]?.message}`, attempts: message.attempts }, Date.now());
-      message.ack();
-      continue;
-    }
-    const started = Date.now();
-    let done = false;
-    try {
-      const result = await extractPatterns(deps, parsed.data.project, parsed.data.event_ids, started);
+  const deps = patternDeps(env, readConfig(env));
+  await consumeEach(batch, env, {
+    schema: extractMessageSchema,
+    async handle(body): Promise<undefined> {
+      const started = Date.now();
+      const result = await extractPatterns(deps, body.project, body.event_ids, started);
       await observeStageDuration(env.DB, "extract", (Date.now() - started) / 1000).run();
-      log("info", "patterns extracted", { request_id: parsed.data.request_id, project: parsed.data.project, ...result });
-      done = true;
-    } catch (err) {
-      const waiting = err instanceof DependencyUnavailableError;
+      log("info", "patterns extracted", { request_id: body.request_id, project: body.project, ...result });
+    },
+    async onRetry(error, body, message) {
+      const waiting = error instanceof DependencyUnavailableError;
       log(waiting ? "warn" : "error", waiting ? "extraction waits for a dependency" : "extraction failed", {
-        request_id: parsed.data.request_id,
-        error: err,
+        request_id: body.request_id,
+        error,
         attempts: message.attempts,
       });
-      await incrementCounter(env.DB, "errors_total", 1, `stage="extract",type="${waiting ? "unavailable" : errorType(err)}"`)
-        .run()
-        .catch(() => undefined);
-    }
-    if (done) message.ack();
-    else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-  }
+      await incrementCounter(env.DB, "errors_total", 1, `stage="extract",type="${waiting ? "unavailable" : errorType(error)}"`).run();
+    },
+  });
 }

@@ -1,17 +1,11 @@
+import { QUEUES } from "../domain/queue-names";
 import type { Env } from "../env";
 import { consumeDeadLetters } from "./dead-letter";
 import { consumeExtract } from "./extract";
 import { consumeTelemetry } from "./telemetry";
 
-/** Queue names as in wrangler.toml; the dispatcher switches on them. */
-export const QUEUES = {
-  telemetry: "gleaner-telemetry",
-  telemetryDeadLetters: "gleaner-telemetry-dlq",
-  extract: "gleaner-extract",
-  extractDeadLetters: "gleaner-extract-dlq",
-} as const;
-
-export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+/** The worker's queue handler. No consumer needs `ctx`: each settles its messages before it returns. */
+export async function queue(batch: MessageBatch<unknown>, env: Env, _ctx?: ExecutionContext): Promise<void> {
   switch (batch.queue) {
     case QUEUES.telemetry:
       return consumeTelemetry(batch, env);

@@ -1,80 +1,62 @@
 import { incrementCounter } from "../adapters/counters";
-import { parkDeadLetter } from "../adapters/dead-letters";
 import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
 import { loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
-import { telemetryQueueMessageSchema } from "../domain/queue-messages";
-import { retryDelaySeconds, upcastEvent } from "../domain/upcast";
+import { type IngestBatchMessage, type LogEventMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
+import { upcastEvent } from "../domain/upcast";
+import { readConfig } from "../config";
 import type { Env } from "../env";
 import { ingestItems } from "../pipeline/ingest";
 import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
-import { createScoringDeps } from "../pipeline/scoring-deps";
+import { scoringDeps } from "../wiring";
+import { consumeEach, type Malformed } from "./consume";
 
 /**
  * Consumes ingest chunk references: upcast each stored event, score the
  * chunk, then mark it processed in the same transaction as its scores.
  * Idempotent: a redelivered or relayed message finds no `received` rows and
- * changes nothing.
+ * changes nothing. Also writes the events that could not be written when
+ * they happened (`log_event`).
  */
 export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   let deps: ScoringDeps | undefined;
-  for (const message of batch.messages) {
-    const parsed = telemetryQueueMessageSchema.safeParse(message.body);
-    if (!parsed.success) {
-      await parkDeadLetter(
-        env.DB,
-        {
-          id: message.id,
-          queue: batch.queue,
-          body: message.body,
-          reason: `malformed message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`,
-          attempts: message.attempts,
-        },
-        Date.now(),
-      );
-      message.ack();
-      continue;
-    }
-    if (parsed.data.kind === "log_event") {
-      const { project, event, request_id } = parsed.data;
-      const summary = await ingestItems(env, project, [{ value: event }], request_id ?? message.id, Date.now(), { internal: true }).catch((err: unknown) => {
-        log("warn", "queued event still cannot be written; retrying", { request_id, error: err });
-        return null;
-      });
-      if (summary) message.ack();
-      else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      continue;
-    }
-    let done = false;
-    const started = Date.now();
-    try {
-      const records = await loadUnprocessedChunk(env.DB, parsed.data.batch_id);
-      for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
-      deps ??= await createScoringDeps(env);
-      const now = Date.now();
-      const { statements, scores } = await scoreEvents(deps, parsed.data.project, records, "ingest", now);
-      const highValue = scores.filter((sc) => sc.highValue).map((sc) => sc.eventId);
-      await markChunkProcessed(env.DB, parsed.data.batch_id, now, [
-        ...statements,
-        observeStageDuration(env.DB, "process", (Date.now() - started) / 1000),
-      ]);
-      log("info", "chunk processed", { request_id: parsed.data.request_id, batch_id: parsed.data.batch_id, events: records.length, high_value: highValue.length });
-      await sendForExtraction(env, parsed.data.project, highValue, parsed.data.request_id);
-      done = true;
-    } catch (err) {
-      log("error", "telemetry chunk failed; retrying", {
-        request_id: parsed.data.request_id,
-        batch_id: parsed.data.batch_id,
-        attempts: message.attempts,
-        error: err,
-      });
-      await incrementCounter(env.DB, "errors_total", 1, `stage="process",type="${errorType(err)}"`)
-        .run()
-        .catch(() => undefined);
-    }
-    if (done) message.ack();
-    else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-  }
+  const depsOnce = async () => (deps ??= await scoringDeps(env, readConfig(env)));
+  await consumeEach(batch, env, {
+    schema: telemetryQueueMessageSchema,
+    async handle(body, message) {
+      if (body.kind === "log_event") return writeLoggedEvent(env, body, message);
+      await processChunk(env, depsOnce, body);
+    },
+    async onRetry(error, body, message) {
+      if (body.kind === "log_event") {
+        log("warn", "queued event still cannot be written; retrying", { request_id: body.request_id, error });
+        return;
+      }
+      log("error", "telemetry chunk failed; retrying", { request_id: body.request_id, batch_id: body.batch_id, attempts: message.attempts, error });
+      await incrementCounter(env.DB, "errors_total", 1, `stage="process",type="${errorType(error)}"`).run();
+    },
+  });
+}
+
+/** Writes an event the proxy could not record when it happened. One that ingest rejects can never be written: it is parked. */
+async function writeLoggedEvent(env: Env, body: LogEventMessage, message: Message<unknown>): Promise<Malformed | undefined> {
+  const summary = await ingestItems(env, body.project, [{ value: body.event }], body.request_id ?? message.id, Date.now(), { internal: true });
+  if ("status" in summary) return { malformed: [{ path: "event", message: summary.message }] };
+  const rejected = summary.results.flatMap((r) => (r.status === "rejected" ? r.errors : []));
+  return rejected.length ? { malformed: rejected.map((e) => ({ ...e, path: e.path ? `event.${e.path}` : "event" })) } : undefined;
+}
+
+async function processChunk(env: Env, depsOnce: () => Promise<ScoringDeps>, chunk: IngestBatchMessage): Promise<void> {
+  const started = Date.now();
+  const records = await loadUnprocessedChunk(env.DB, chunk.batch_id);
+  for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
+  const deps = await depsOnce();
+  const now = Date.now();
+  const { statements, scores } = await scoreEvents(deps, chunk.project, records, "ingest", now);
+  const highValue = scores.filter((sc) => sc.highValue).map((sc) => sc.eventId);
+  await markChunkProcessed(env.DB, chunk.batch_id, now, [...statements, observeStageDuration(env.DB, "process", (Date.now() - started) / 1000)]);
+  log("info", "chunk processed", { request_id: chunk.request_id, batch_id: chunk.batch_id, events: records.length, high_value: highValue.length });
+  await sendForExtraction(env, chunk.project, highValue, chunk.request_id);
 }
 
 /** Asks the extract queue for patterns; the extraction rows are already committed, so a failed send only delays them (the relay re-sends). */

@@ -1,119 +1,154 @@
-import { zValidator } from "@hono/zod-validator";
-import { Hono } from "hono";
-import { z } from "zod";
-import { readArchive } from "../adapters/archive";
+import { createRoute, z } from "@hono/zod-openapi";
+import { listArchives } from "../adapters/archive-index";
 import { ADMIN, recordAudit } from "../adapters/audit-store";
-import { retentionByProject, setRetention } from "../adapters/retention-store";
-import { readConfig } from "../config";
+import { type RetentionPolicy, retentionByProject, setRetention } from "../adapters/retention-store";
+import type { Config } from "../config";
 import { PROJECT_NAME } from "../domain/api-keys";
-import type { Env } from "../env";
-import { ingestItems } from "../pipeline/ingest";
+import { named } from "../openapi/names";
+import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
+import { restoreArchive } from "../pipeline/restore-archive";
 import { ApiError } from "./errors";
-import { validationHook } from "./validation";
-
-/** Retention policies, archives and restores. Mounted under /v1/admin. */
-export const adminLifecycleRoutes = new Hono<{ Bindings: Env }>();
 
 const days = z.number().int().min(1).max(36_500);
-export const policySchema = z.strictObject({ raw_events_days: days, processed_days: days, dead_letters_days: days, archives_days: days });
-export const projectParam = z.object({ project: z.string().regex(PROJECT_NAME, "not a project name") });
 
-function defaultsOf(env: Env) {
-  const c = readConfig(env);
-  return {
-    raw_events_days: c.RETENTION_RAW_EVENTS_DAYS,
-    processed_days: c.RETENTION_PROCESSED_DAYS,
-    dead_letters_days: c.RETENTION_DEAD_LETTERS_DAYS,
-    archives_days: c.RETENTION_ARCHIVES_DAYS,
-  };
-}
+const policySchema = named(z.strictObject({ raw_events_days: days, processed_days: days, dead_letters_days: days, archives_days: days }), "RetentionPolicy");
 
-adminLifecycleRoutes.get("/projects/:project/retention", zValidator("param", projectParam, validationHook), async (c) => {
-  const { project } = c.req.valid("param");
-  const policies = await retentionByProject(c.env.DB, defaultsOf(c.env));
-  return c.json({ project, policy: policies.get(project) ?? defaultsOf(c.env), defaults: defaultsOf(c.env) });
-});
-
-adminLifecycleRoutes.put(
-  "/projects/:project/retention",
-  zValidator("param", projectParam, validationHook),
-  zValidator("json", policySchema, validationHook),
-  async (c) => {
-    const { project } = c.req.valid("param");
-    const policy = c.req.valid("json");
-    const now = Date.now();
-    await setRetention(c.env.DB, project, policy, now);
-    await recordAudit(c.env.DB, { actor: ADMIN, action: "retention.set", target: project, project, details: policy }, now);
-    return c.json({ project, policy });
-  },
-);
-
-adminLifecycleRoutes.get("/archives", async (c) => {
-  const project = c.req.query("project");
-  const { results } = await c.env.DB.prepare(
-    "SELECT key, project, events, bytes, sha256, first_seq, last_seq, from_time, to_time, created_at FROM archives WHERE ?1 IS NULL OR project = ?1 ORDER BY created_at DESC LIMIT 500",
-  )
-    .bind(project ?? null)
-    .all();
-  return c.json({ archives: results });
-});
+const projectParam = z.object({ project: z.string().regex(PROJECT_NAME, "not a project name") });
 
 /** R2 refuses keys over 1024 bytes (with an error, not a miss). */
 const R2_KEY_MAX_BYTES = 1024;
 
-export const restoreBody = z.strictObject({
+/** Most archives one listing answers. */
+const ARCHIVES_LISTED = 500;
+
+const restoreBody = z.strictObject({
   key: z
     .string()
     .regex(/^archives\/.+\.ndjson\.gz$/, "must be an archive key: archives/…ndjson.gz")
     .refine((k) => new TextEncoder().encode(k).byteLength <= R2_KEY_MAX_BYTES, `must be at most ${R2_KEY_MAX_BYTES} bytes`),
 });
 
-const archiveLineSchema = z.object({ project: z.string(), event: z.record(z.string(), z.unknown()) });
+const ms = () => z.number().int().describe("ms since the epoch");
 
-function parseArchiveLine(key: string, line: string, n: number) {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    value = undefined;
-  }
-  const parsed = archiveLineSchema.safeParse(value);
-  if (!parsed.success) throw new ApiError(422, "unreadable_archive", `'${key}' line ${n} is not an archived event`);
-  return parsed.data;
+const archiveSchema = z.strictObject({
+  key: z.string(),
+  project: z.string(),
+  events: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  first_seq: z.number().int(),
+  last_seq: z.number().int(),
+  from_time: ms(),
+  to_time: ms(),
+  created_at: ms(),
+});
+
+const readRetention = createRoute({
+  method: "get",
+  path: "/projects/{project}/retention",
+  tags: ["admin: lifecycle"],
+  summary: "A project's retention policy",
+  ...requires("admin"),
+  request: { params: projectParam },
+  responses: {
+    200: json(
+      "its policy (the defaults when it has none of its own) and the defaults",
+      z.strictObject({ project: z.string(), policy: policySchema, defaults: policySchema }),
+    ),
+    ...errorResponses("admin", { 400: "not a project name (`validation_failed`)" }),
+  },
+});
+
+const setRetentionRoute = createRoute({
+  method: "put",
+  path: "/projects/{project}/retention",
+  tags: ["admin: lifecycle"],
+  summary: "Set a project's retention policy",
+  ...requires("admin"),
+  request: {
+    params: projectParam,
+    body: jsonBody(policySchema, {
+      short: { summary: "keep raw events a week", value: { raw_events_days: 7, processed_days: 90, dead_letters_days: 30, archives_days: 365 } },
+    }),
+  },
+  responses: {
+    200: json("the policy as stored", z.strictObject({ project: z.string(), policy: policySchema })),
+    ...errorResponses("admin", { 400: "not a project name, or a field missing or not 1-36500 days (`validation_failed`, naming it)" }),
+  },
+});
+
+const listArchivesRoute = createRoute({
+  method: "get",
+  path: "/archives",
+  tags: ["admin: lifecycle"],
+  summary: "List archives",
+  ...requires("admin"),
+  request: { query: z.object({ project: z.string().optional().describe("only this project's") }) },
+  responses: {
+    200: json(`newest first, at most ${ARCHIVES_LISTED}`, z.strictObject({ archives: z.array(archiveSchema) })),
+    ...errorResponses("admin"),
+  },
+});
+
+const restoreRoute = createRoute({
+  method: "post",
+  path: "/archives/restore",
+  tags: ["admin: lifecycle"],
+  summary: "Restore an archive through the normal ingest path",
+  description: "Safe to repeat: events still stored answer duplicate.",
+  ...requires("admin"),
+  request: { body: jsonBody(restoreBody, { one: { summary: "one archive", value: { key: "archives/my-project/1-500.ndjson.gz" } } }) },
+  responses: {
+    200: json(
+      "what became of its events",
+      z.strictObject({ key: z.string(), events: z.number().int(), accepted: z.number().int(), duplicates: z.number().int(), rejected: z.number().int() }),
+    ),
+    ...errorResponses("admin", {
+      400: "not an archive key, or one over 1024 bytes (`validation_failed`)",
+      404: "no such archive",
+      422: "the object is not an archive of events (`unreadable_archive`)",
+    }),
+  },
+});
+
+function defaultsOf(config: Config): RetentionPolicy {
+  return {
+    raw_events_days: config.RETENTION_RAW_EVENTS_DAYS,
+    processed_days: config.RETENTION_PROCESSED_DAYS,
+    dead_letters_days: config.RETENTION_DEAD_LETTERS_DAYS,
+    archives_days: config.RETENTION_ARCHIVES_DAYS,
+  };
 }
 
-/**
- * Re-imports an archive through the normal ingest path. Events still stored
- * answer duplicate, so a restore is safe to repeat.
- */
-adminLifecycleRoutes.post("/archives/restore", zValidator("json", restoreBody, validationHook), async (c) => {
+/** Retention policies, archives and restores. Mounted under /v1/admin (admin token). */
+export const adminLifecycleRoutes = routeApp();
+
+adminLifecycleRoutes.openapi(readRetention, async (c) => {
+  const { project } = c.req.valid("param");
+  const defaults = defaultsOf(c.get("config"));
+  const policies = await retentionByProject(c.env.DB, defaults);
+  return c.json({ project, policy: policies.get(project) ?? defaults, defaults }, 200);
+});
+
+adminLifecycleRoutes.openapi(setRetentionRoute, async (c) => {
+  const { project } = c.req.valid("param");
+  const policy = c.req.valid("json");
+  const now = Date.now();
+  await setRetention(c.env.DB, project, policy, now);
+  await recordAudit(c.env.DB, { actor: ADMIN, action: "retention.set", target: project, project, details: policy }, now);
+  return c.json({ project, policy }, 200);
+});
+
+adminLifecycleRoutes.openapi(listArchivesRoute, async (c) => {
+  const { project } = c.req.valid("query");
+  return c.json({ archives: await listArchives(c.env.DB, project ?? null, ARCHIVES_LISTED) }, 200);
+});
+
+adminLifecycleRoutes.openapi(restoreRoute, async (c) => {
   const { key } = c.req.valid("json");
-  const text = await readArchive(c.env.ARCHIVE, key).catch((err: unknown) => {
-    // workerd's DecompressionStream fails with a TypeError: the object is not gzip, so not one of our archives.
-    if (err instanceof TypeError) throw new ApiError(422, "unreadable_archive", `'${key}' is not a gzip archive`);
-    throw err;
-  });
-  if (text === null) throw new ApiError(404, "not_found", `no archive '${key}'`);
-  const lines = text.split("\n").filter((l) => l !== "").map((l, i) => parseArchiveLine(key, l, i + 1));
-  const totals = { events: lines.length, accepted: 0, duplicates: 0, rejected: 0 };
-  const perRequest = readConfig(c.env).MAX_EVENTS_PER_REQUEST;
-  for (const [project, group] of Map.groupBy(lines, (l) => l.project)) {
-    for (let i = 0; i < group.length; i += perRequest) {
-      const summary = await ingestItems(
-        c.env,
-        project,
-        group.slice(i, i + perRequest).map((l) => ({ value: l.event })),
-        c.get("requestId"),
-        Date.now(),
-        // Archived events were validated when first ingested, the proxy's own ids included.
-        { internal: true },
-      );
-      if ("status" in summary) throw new ApiError(summary.status, summary.code, summary.message);
-      totals.accepted += summary.accepted;
-      totals.duplicates += summary.duplicates;
-      totals.rejected += summary.rejected;
-    }
-  }
+  const restored = await restoreArchive(c.env, c.get("config"), key, c.get("requestId"));
+  if ("status" in restored) throw new ApiError(restored.status, restored.code, restored.message);
+  const { key: _, ...totals } = restored;
   await recordAudit(c.env.DB, { actor: ADMIN, action: "archive.restore", target: key, details: totals }, Date.now());
-  return c.json({ key, ...totals });
+  return c.json(restored, 200);
 });

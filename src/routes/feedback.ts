@@ -1,15 +1,47 @@
-import { zValidator } from "@hono/zod-validator";
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import { countTargets, storeFeedback } from "../adapters/feedback-store";
-import { readConfig } from "../config";
 import { sha256Hex } from "../domain/api-keys";
 import { feedbackIdSource, feedbackSchema, scrubFeedback } from "../domain/feedback-schema";
 import { redactionRules } from "../domain/redaction";
-import type { Env } from "../env";
+import { named } from "../openapi/names";
+import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
 import { requireProjectKey, type ProjectVars } from "./auth";
-import { validationHook } from "./validation";
 
-export const feedbackRoutes = new Hono<{ Bindings: Env; Variables: ProjectVars }>();
+named(feedbackSchema, "Feedback");
+
+const feedbackReceiptSchema = z.strictObject({
+  id: z.string(),
+  status: z.enum(["accepted", "duplicate"]),
+  matched_events: z.number().int().describe("stored events it applies to now"),
+});
+
+const rate = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["events"],
+  summary: "Rate an interaction",
+  description: "By `event_id` or `interaction_id` (exactly one). Kept whether the event came before or not; idempotent by `id`.",
+  ...requires("project"),
+  request: {
+    body: jsonBody(feedbackSchema, {
+      rating: { summary: "a rating for an event", value: { event_id: "evt-1", rating: 1 } },
+      correction: {
+        summary: "a correction by interaction, with its own id",
+        value: { id: "fb-42", interaction_id: "turn-7", rating: -1, comment: "the command deleted the log", outcome: "failure" },
+      },
+    }),
+  },
+  responses: {
+    202: json("kept (or already kept: duplicate)", feedbackReceiptSchema),
+    ...errorResponses("project", {
+      400: "not strict JSON (`invalid_json`, `duplicate_key`, …), or a field fails Feedback (`validation_failed`, `details.errors` names each)",
+      413: "the body is over MAX_CONTROL_BODY_BYTES",
+      415: "not application/json",
+    }),
+  },
+});
+
+export const feedbackRoutes = routeApp<ProjectVars>();
 
 feedbackRoutes.use("*", requireProjectKey);
 
@@ -19,13 +51,13 @@ feedbackRoutes.use("*", requireProjectKey);
  * that arrives later picks its feedback up when it is first scored. Its comment
  * is scrubbed of secrets before anything (the derived id included) is made of it.
  */
-feedbackRoutes.post("/", zValidator("json", feedbackSchema, validationHook), async (c) => {
-  const config = readConfig(c.env);
+feedbackRoutes.openapi(rate, async (c) => {
+  const config = c.get("config");
   const project = c.get("project");
   const redactions = new Map<string, number>();
   const input = scrubFeedback(c.req.valid("json"), redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED }), redactions);
   const id = input.id ?? `fb_${(await sha256Hex(feedbackIdSource(input))).slice(0, 32)}`;
   const isNew = await storeFeedback(c.env.DB, project, id, input, Date.now(), redactions);
   const targets = await countTargets(c.env.DB, project, input);
-  return c.json({ id, status: isNew ? "accepted" : "duplicate", matched_events: targets }, 202);
+  return c.json({ id, status: isNew ? ("accepted" as const) : ("duplicate" as const), matched_events: targets }, 202);
 });

@@ -1,96 +1,50 @@
-import { Hono } from "hono";
-import { probeDependencies, type Check } from "../adapters/dependency-probes";
-import { listJobRuns } from "../adapters/job-runs";
-import { currentPressure } from "../adapters/pressure";
-import { readConfig } from "../config";
+import { createRoute, z } from "@hono/zod-openapi";
 import { SCHEDULES } from "../cron";
-import type { Env } from "../env";
+import { named } from "../openapi/names";
+import { json, requires, routeApp } from "../openapi/route-kit";
+import { checkReadiness } from "../pipeline/readiness";
 
-export const healthRoutes = new Hono<{ Bindings: Env }>();
+const checkSchema = z.looseObject({
+  status: z.enum(["ok", "degraded", "failing", "unconfigured"]),
+  reason: z.string(),
+});
 
-/** Liveness: the worker answers. */
-healthRoutes.get("/healthz", (c) => c.json({ status: "ok" }));
+const readinessSchema = named(
+  z.strictObject({
+    status: z.enum(["ok", "degraded", "failing"]),
+    checks: z.record(z.string(), checkSchema).describe("database, storage, queue, cron_<job>, breaker_<dependency>, dependency_<name>"),
+  }),
+  "Readiness",
+);
 
-/** Seconds between runs of each job, from its cron schedule (minute field only: `*` or `*\/n`). */
-function periodSeconds(cron: string): number {
-  const minute = cron.split(" ")[0] ?? "*";
-  const step = /^\*\/(\d+)$/.exec(minute);
-  return step ? Number(step[1]) * 60 : minute === "*" ? 60 : 86_400;
-}
+const liveness = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["service"],
+  summary: "Liveness",
+  ...requires("none"),
+  responses: { 200: json("the worker answers", z.strictObject({ status: z.literal("ok") })) },
+});
 
-/**
- * Readiness: a real D1 query, every configured dependency probed, breaker
- * states, queue lag against its budget, database size against its cap, and
- * the freshness of each cron job. `failing` (503) only when Gleaner cannot
- * accept events; `degraded` (200) when it accepts them but work waits.
- */
-healthRoutes.get("/readyz", async (c) => {
-  const config = readConfig(c.env);
-  const now = Date.now();
-  const checks: Record<string, Check> = {};
+const readiness = createRoute({
+  method: "get",
+  path: "/readyz",
+  tags: ["service"],
+  summary: "Readiness",
+  description: "`failing` (503) only when Gleaner cannot accept events; `degraded` (200) when it accepts them but work waits.",
+  ...requires("none"),
+  responses: {
+    200: json("ok or degraded", readinessSchema),
+    503: json("failing", readinessSchema),
+  },
+});
 
-  let dbSize: number | undefined;
-  try {
-    const res = await c.env.DB.prepare("SELECT 1 AS one").run();
-    dbSize = res.meta.size_after;
-    checks.database = { status: "ok", reason: "D1 answered a query", duration_ms: Date.now() - now };
-  } catch (err) {
-    checks.database = { status: "failing", reason: `D1 query failed: ${err instanceof Error ? err.message : "error"}` };
-  }
+/** Liveness and readiness, no key. Mounted at "/". */
+export const healthRoutes = routeApp();
 
-  if (dbSize !== undefined) {
-    const share = dbSize / config.DB_SIZE_CAP_BYTES;
-    checks.storage = {
-      status: share >= 1 ? "failing" : share >= 0.8 ? "degraded" : "ok",
-      reason: `database is ${(share * 100).toFixed(1)} % of its ${config.DB_SIZE_CAP_BYTES} byte cap`,
-      size_bytes: dbSize,
-      cap_bytes: config.DB_SIZE_CAP_BYTES,
-    };
-  }
+healthRoutes.openapi(liveness, (c) => c.json({ status: "ok" as const }, 200));
 
-  if (checks.database.status === "ok") {
-    const pressure = await currentPressure(
-      c.env.DB,
-      { maxBacklogEvents: config.BACKPRESSURE_MAX_BACKLOG_EVENTS, maxLagSeconds: config.BACKPRESSURE_MAX_LAG_SECONDS },
-      now,
-      0,
-    );
-    checks.queue = {
-      status: pressure.overBudget ? "degraded" : "ok",
-      reason: pressure.overBudget
-        ? "processing is behind its budget: ingest answers 429"
-        : `${pressure.backlogEvents} events waiting, oldest ${pressure.lagSeconds.toFixed(1)} s`,
-      backlog_events: pressure.backlogEvents,
-      lag_seconds: pressure.lagSeconds,
-      budget: pressure.budget,
-    };
-
-    const runs = new Map((await listJobRuns(c.env.DB)).map((r) => [r.name, r]));
-    for (const [cron, job] of Object.entries(SCHEDULES)) {
-      const run = runs.get(job);
-      const period = periodSeconds(cron);
-      const age = run?.last_success_at ? (now - run.last_success_at) / 1000 : null;
-      checks[`cron_${job}`] =
-        age === null
-          ? { status: "ok", reason: "no successful run yet", schedule: cron }
-          : age > 2 * period
-            ? { status: "degraded", reason: `last success ${Math.round(age)} s ago, over two periods of ${period} s`, schedule: cron }
-            : { status: "ok", reason: `last success ${Math.round(age)} s ago`, schedule: cron };
-    }
-
-    try {
-      const { results } = await c.env.DB.prepare("SELECT dependency, state, opened_at FROM breakers").all<{ dependency: string; state: string }>();
-      for (const b of results) {
-        checks[`breaker_${b.dependency}`] = { status: b.state === "closed" ? "ok" : "degraded", reason: `circuit ${b.state}`, state: b.state };
-      }
-    } catch {
-      // No breaker has been used yet.
-    }
-  }
-
-  for (const [name, check] of Object.entries(await probeDependencies(c.env))) checks[`dependency_${name}`] = check;
-
-  const statuses = Object.values(checks).map((ch) => ch.status);
-  const status = statuses.includes("failing") ? "failing" : statuses.includes("degraded") ? "degraded" : "ok";
-  return c.json({ status, checks }, status === "failing" ? 503 : 200);
+healthRoutes.openapi(readiness, async (c) => {
+  const report = await checkReadiness(c.env, c.get("config"), SCHEDULES, Date.now());
+  return report.status === "failing" ? c.json(report, 503) : c.json(report, 200);
 });

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { ADMIN, auditStatement, pruneAudit } from "../../src/adapters/audit-store";
-import { OPERATIONS } from "../../src/openapi/operations";
+import { app } from "../../src/app";
 import { adminHeaders, call, createKey } from "./helpers";
 
 const PROJECT = "audit-tests";
@@ -159,7 +160,9 @@ describe("GET /v1/admin/audit", () => {
     expect(all.next_before).toBeNull();
     expect((await audit()).entries.length).toBe(Math.min(100, all.entries.length));
 
-    const schema = OPERATIONS.find((o) => o.method === "get" && o.path === "/v1/admin/audit")!.responses[200]!.schema!;
+    const route = app.openAPIRegistry.definitions.find((d) => d.type === "route" && d.route.method === "get" && d.route.path === "/v1/admin/audit");
+    const reply = route?.type === "route" ? (route.route.responses[200] as { content: Record<string, { schema: z.ZodType }> }) : undefined;
+    const schema = reply!.content["application/json"]!.schema;
     const parsed = schema.safeParse(all);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
   });

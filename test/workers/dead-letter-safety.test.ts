@@ -47,7 +47,7 @@ describe("dead letters", () => {
         id: "px-dl-1",
         query: "my key is [REDACTED:api_key]",
         response: "use Bearer [REDACTED:bearer_token]",
-        attributes: { upstream: "https://user:[REDACTED:url_password]@llm.example/v1", nested: { deep: { key: "[REDACTED:api_key]" } } },
+        attributes: { upstream: "https://[REDACTED:url_password]llm.example/v1", nested: { deep: { key: "[REDACTED:api_key]" } } },
       },
     });
   });

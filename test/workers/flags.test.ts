@@ -16,9 +16,20 @@ describe("feature flags", () => {
   });
 
   it("buckets a partial rollout stably by subject", () => {
-    const on = Array.from({ length: 1000 }, (_, i) => isFlagOn("proxy_logging", "proxy_logging=30", `project-${i}`)).filter(Boolean).length;
-    expect(on).toBeGreaterThan(200);
-    expect(on).toBeLessThan(400);
-    expect(isFlagOn("proxy_logging", "proxy_logging=30", "project-7")).toBe(isFlagOn("proxy_logging", "proxy_logging=30", "project-7"));
+    const subjects = Array.from({ length: 1000 }, (_, i) => `project-${i}`);
+    const on = (percent: number) => subjects.filter((s) => isFlagOn("proxy_logging", `proxy_logging=${percent}`, s));
+    expect(on(30).length).toBeGreaterThan(200);
+    expect(on(30).length).toBeLessThan(400);
+    // Widening a rollout keeps every subject the narrower one had.
+    expect(on(60)).toEqual(expect.arrayContaining(on(30)));
+    expect(on(0)).toEqual([]);
+    expect(on(100)).toEqual(subjects);
+  });
+
+  it("keeps who is in a partial rollout from one build to the next, per flag", () => {
+    // Pinned buckets: a change to the bucketing would flip live subjects in and out of a rollout.
+    const subjects = ["alpha", "beta", "gamma", "delta", "acme", "checkout", "search", "billing"];
+    expect(subjects.filter((s) => isFlagOn("proxy_logging", "proxy_logging=30", s))).toEqual(["delta"]);
+    expect(subjects.filter((s) => isFlagOn("dataset_near_duplicates", "dataset_near_duplicates=30", s))).toEqual(["alpha", "gamma", "checkout"]);
   });
 });

@@ -23,7 +23,7 @@ async function snapshot(project: string) {
 beforeAll(async () => {
   for (const p of [A, B]) keys[p] = (await createKey(p)).key;
   await feedback(A, "m-1", "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123");
-  await feedback(B, "m-2", `keys: ghp_${"Q".repeat(36)} and sk-${"k".repeat(30)}`);
+  await feedback(B, "m-2", `keys: ghp_${"Q".repeat(36)} and sk-a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuV`);
   await feedback(B, "m-3", "password=hunter22");
   // A row from before the counter had a project label: no project's.
   await env.DB.prepare("INSERT INTO counters (name, labels, value) VALUES ('redactions_total', 'kind=\"private_key\"', 7)").run();

@@ -5,8 +5,6 @@ import { PROXIED_OPERATIONS } from "../../src/domain/proxy-upstreams";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { OpenApiDocument } from "../../src/openapi/document";
 import { exampleProblems } from "../../src/openapi/examples";
-import { legacyExampleProblems } from "../../src/openapi/legacy";
-import { OPERATIONS } from "../../src/openapi/operations";
 import { json } from "../../src/openapi/route-kit";
 import { errorSchema } from "../../src/openapi/shared";
 import { adminHeaders, call, createKey, event, eventually, postEvents } from "./helpers";
@@ -93,8 +91,6 @@ describe("GET /openapi.json lists every public route", () => {
 describe("the document's examples", () => {
   it("each validates against the zod schema its route validates (or answers) with", () => {
     expect(exampleProblems(app)).toEqual([]);
-    // TRANSITION: routes still described in src/openapi/operations.ts.
-    expect(legacyExampleProblems(doc)).toEqual([]);
   });
 
   it("a wrong example fails the check", () => {
@@ -212,7 +208,7 @@ describe("GET /docs", () => {
   });
 });
 
-/** The documented schema for an answer: the route's (declared with createRoute), else the legacy operation's. */
+/** The documented schema for an answer: the one its route declares with createRoute. */
 function documentedSchema(method: string, path: string, status: number): z.ZodType | undefined {
   for (const def of app.openAPIRegistry.definitions) {
     if (def.type !== "route" || def.route.method !== method || def.route.path !== path) continue;
@@ -220,14 +216,7 @@ function documentedSchema(method: string, path: string, status: number): z.ZodTy
     if (!reply) throw new Error(`${method} ${path} does not document ${status}`);
     return reply.content?.["application/json"]?.schema;
   }
-  // TRANSITION: routes still described in src/openapi/operations.ts.
-  const op = OPERATIONS.find((o) => o.method === method && o.path === path);
-  if (!op) throw new Error(`${method} ${path} is not documented`);
-  const reply = op.responses[status];
-  if (reply) return reply.schema;
-  const auth = op.auth === "none" ? [] : op.auth === "metrics" ? [401] : op.auth === "admin" ? [401, 403, 503] : [401, 403];
-  if (op.errors?.[status] !== undefined || auth.includes(status)) return errorSchema;
-  throw new Error(`${method} ${path} does not document ${status}`);
+  throw new Error(`${method} ${path} is not documented`);
 }
 
 /** Calls the worker and checks the answer against the document's schema for that operation and status. */

@@ -1,6 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readConfig } from "../../src/config";
 import worker from "../../src/index";
 import { adminHeaders, call, createKey, event, eventually, postEvents } from "./helpers";
 
@@ -106,7 +107,10 @@ describe("patterns", () => {
     const pointsBefore = await count(`SELECT count(*) AS n FROM vectors WHERE project = '${PROJECT}' AND collection LIKE 'patterns__%'`);
 
     await setMode("default", "ok");
-    await new Promise((r) => setTimeout(r, 1100)); // BREAKER_HALF_OPEN_SECONDS = 1 in tests: the next call is a probe.
+    // Let the open circuit's wait (BREAKER_HALF_OPEN_SECONDS) pass by moving its opening back, not by sleeping: the next call is a probe.
+    await env.DB.prepare("UPDATE breakers SET opened_at = opened_at - ?1 WHERE dependency = 'llm'")
+      .bind(readConfig(env).BREAKER_HALF_OPEN_SECONDS * 1000)
+      .run();
     const result = await runPatternsJob();
     expect(result.reextracted).toBe(3);
     expect(await pattern(id3)).toMatchObject({ extractor: "llm", needs_reextract: false });
@@ -132,8 +136,9 @@ describe("patterns", () => {
       { id: "replay-1", timestamp: new Date(), attempts: 1, body },
       { id: "replay-2", timestamp: new Date(), attempts: 2, body },
     ]);
-    await worker.queue(batch, env);
-    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(2);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect(await getQueueResult(batch, ctx)).toMatchObject({ ackAll: false, retryBatch: { retry: false }, explicitAcks: ["replay-1", "replay-2"], retryMessages: [] });
     await runPatternsJob();
     expect(await count(`SELECT count(*) AS n FROM patterns WHERE project = '${PROJECT}'`)).toBe(patterns);
     expect(await count(`SELECT count(*) AS n FROM vectors WHERE project = '${PROJECT}' AND collection LIKE 'patterns__%'`)).toBe(points);
@@ -155,9 +160,9 @@ describe("patterns", () => {
     await setMode("embed-down", "down");
     const downEnv = { ...env, EMBEDDINGS_URL: `${env.TEST_FAKE_AI_URL}/ns/embed-down`, EMBEDDINGS_MODEL: "fake-embed-16", EMBEDDINGS_DIMENSION: "16" };
     const batch = createMessageBatch("gleaner-extract", [{ id: "wait-1", timestamp: new Date(), attempts: 1, body: { kind: "extract", project: PROJECT, event_ids: ["p-wait"] } }]);
-    await worker.queue(batch, downEnv);
-    const result = await getQueueResult(batch, createExecutionContext());
-    expect(result.retryMessages).toHaveLength(1);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, downEnv, ctx);
+    expect(await getQueueResult(batch, ctx)).toMatchObject({ ackAll: false, retryBatch: { retry: false }, explicitAcks: [], retryMessages: [{ msgId: "wait-1" }] });
     expect((await extraction("p-wait"))!.status).toBe("pending");
   });
 

@@ -1,7 +1,7 @@
+import type { Outcome } from "../event-schema";
 import { isScrubbedText } from "./scrubbed";
 
 export type LegacyRecord = Record<string, unknown>;
-export type Outcome = "success" | "partial" | "failure" | "unknown";
 
 /** One or more dotted paths in the record; the first that holds a fitting value wins. */
 type Paths = string | readonly string[];

@@ -12,8 +12,16 @@ const K = new Uint32Array([
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
 /**
- * SHA-256 of some bytes, as 64 lowercase hex digits. Synchronous and pure, so
- * domain code can derive ids without `crypto.subtle` (which is async).
+ * SHA-256 of some bytes, as 64 lowercase hex digits, computed synchronously.
+ *
+ * Why not WebCrypto (src/domain/sha256.ts): `crypto.subtle.digest` only
+ * answers with a promise, and a legacy event id is derived inside
+ * `upcastLegacyEnvelope`, which ingest's validation (src/domain/ingest-batch.ts)
+ * calls synchronously per item; scripts/import-fixtures.ts and the node tests
+ * derive the same ids the same way outside the worker. `node:crypto`'s
+ * synchronous `createHash` is no way out: the worker runs without
+ * `nodejs_compat`, and src/domain stays runtime-neutral. The property test in
+ * test/workers/legacy-upcast.test.ts checks it against WebCrypto.
  * Legacy records are at most a few hundred KiB, so one padded copy is fine.
  */
 export function sha256Hex(bytes: Uint8Array): string {

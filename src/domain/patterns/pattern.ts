@@ -30,3 +30,12 @@ export interface Pattern extends ExtractedPattern {
 export function patternSearchText(p: ExtractedPattern): string {
   return `${p.problem}\n${p.lesson}\n${p.skills.join(" ")}`;
 }
+
+/**
+ * A pattern's point in a vector collection: keyed by the pattern id, with the
+ * payload searches filter on (source, tags, value). Extraction, re-extraction
+ * and the fill of a new model's collection all write this one shape.
+ */
+export function patternPoint(p: { id: string; project: string; source: string; tags: readonly string[]; value: number | null }, vector: Float32Array) {
+  return { id: p.id, project: p.project, vector, payload: { pattern_id: p.id, source: p.source, tags: p.tags, value: p.value } };
+}

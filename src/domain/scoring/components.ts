@@ -1,10 +1,9 @@
+import type { Outcome, Rating } from "../event-schema";
+
 /** The scored components. Each is in [0, 1], or null when unknown. */
 export const COMPONENTS = ["outcome", "feedback", "reusability", "complexity", "novelty"] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 export type Components = Record<ComponentName, number | null>;
-
-export type Outcome = "success" | "partial" | "failure" | "unknown";
-export type Rating = -1 | 0 | 1;
 
 const OUTCOME_VALUE: Record<Outcome, number | null> = { success: 1, partial: 0.5, failure: 0, unknown: null };
 

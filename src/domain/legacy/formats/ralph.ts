@@ -1,4 +1,5 @@
-import type { FieldRules, LegacyRecord, Outcome } from "../field-rules";
+import type { Outcome } from "../../event-schema";
+import type { FieldRules, LegacyRecord } from "../field-rules";
 import { oneOf, type LegacyFormat } from "./types";
 
 const isRalphEvent = oneOf(["task_submitted", "adaptive_limit_calculated", "iteration_completed", "task_completed"]);
