@@ -1,6 +1,7 @@
 import { eventV1Schema, toFieldErrors, type FieldError } from "./event-schema";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth";
-import { formatPath, scanJson, toWellFormedDeep, type JsonProblem } from "./strict-json";
+import type { Problem } from "./problem";
+import { formatPath, scanJson, toWellFormedDeep, type JsonProblem, type JsonProblemCode } from "./strict-json";
 import { isLegacyEnvelope, upcastLegacyEnvelope } from "./legacy";
 import { redactValue, type RedactionRule } from "./redaction";
 import { parseClientTimestamp } from "./timestamps";
@@ -27,12 +28,8 @@ export interface IngestLimits {
   redaction: readonly RedactionRule[];
 }
 
-/** Why a whole request could not be read; rendered as one error. */
-export interface BodyProblem {
-  status: 400 | 413 | 415;
-  code: string;
-  message: string;
-}
+/** Why a whole request could not be read (a JSON problem code, or one of these); rendered as one error. */
+export type BodyProblem = Problem<"unsupported_media_type" | "invalid_json" | "invalid_body" | "empty_body" | "too_many_events" | JsonProblemCode>;
 
 /**
  * One raw item from the body: a parsed value (with the problems the strict
@@ -67,13 +64,12 @@ export function splitBody(body: string, contentType: string): RawItem[] | BodyPr
       const problems = scanJson(text, MAX_JSON_DEPTH, 20);
       items.push(problems.length ? { value, problems, scanned: true } : { value, scanned: true });
     }
-    if (items.length === 0) return { status: 400, code: "empty_body", message: "the body holds no events" };
+    if (items.length === 0) return { problem: "empty_body", message: "the body holds no events" };
     return items;
   }
   if (mediaType !== "application/json" && mediaType !== "") {
     return {
-      status: 415,
-      code: "unsupported_media_type",
+      problem: "unsupported_media_type",
       message: `content-type ${mediaType} is not supported: send application/json or application/x-ndjson`,
     };
   }
@@ -81,18 +77,18 @@ export function splitBody(body: string, contentType: string): RawItem[] | BodyPr
   try {
     parsed = JSON.parse(body);
   } catch (e) {
-    return { status: 400, code: "invalid_json", message: `the body is not valid JSON: ${(e as Error).message}` };
+    return { problem: "invalid_json", message: `the body is not valid JSON: ${(e as Error).message}` };
   }
   const list = (parsed as { events?: unknown } | null)?.events;
   if (typeof parsed !== "object" || parsed === null || !Array.isArray(list)) {
-    return { status: 400, code: "invalid_body", message: 'the body must be an object { "events": [ ... ] }' };
+    return { problem: "invalid_body", message: 'the body must be an object { "events": [ ... ] }' };
   }
-  if (list.length === 0) return { status: 400, code: "empty_body", message: "events must hold at least one event" };
+  if (list.length === 0) return { problem: "empty_body", message: "events must hold at least one event" };
   const perEvent = new Map<number, JsonProblem[]>();
   for (const problem of scanJson(body, MAX_JSON_DEPTH + BODY_WRAPPER_DEPTH, 1000)) {
     const [top, index, ...rest] = problem.path;
     if (top !== "events" || typeof index !== "number") {
-      return { status: 400, code: problem.code, message: `${formatPath(problem.path) || "body"}: ${problem.message}` };
+      return { problem: problem.code, message: `${formatPath(problem.path) || "body"}: ${problem.message}` };
     }
     const list = perEvent.get(index) ?? [];
     list.push({ ...problem, path: rest });
@@ -125,8 +121,7 @@ export function validateItems(
 ): { results: EventResult[]; valid: ValidEvent[]; redactions: Map<string, number> } | BodyProblem {
   if (items.length > limits.maxEventsPerRequest) {
     return {
-      status: 413,
-      code: "too_many_events",
+      problem: "too_many_events",
       message: `the request holds ${items.length} events; the limit is ${limits.maxEventsPerRequest} per request`,
     };
   }

@@ -6,6 +6,7 @@ import { log } from "../adapters/log";
 import { randomId } from "../adapters/random-ids";
 import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, type Config, readConfig } from "../config";
 import { chunkEvents, validateItems, type BodyProblem, type EventResult, type splitBody, type ValidEvent } from "../domain/ingest-batch";
+import { isProblem } from "../domain/problem";
 import { labelValue } from "../domain/prometheus";
 import type { TelemetryMessage } from "../domain/queue-messages";
 import { redactionRules } from "../domain/redaction";
@@ -48,7 +49,7 @@ export async function ingestItems(
     redaction: redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED }),
     ...(options.internal ? { internal: true } : {}),
   });
-  if ("status" in validated) return validated;
+  if (isProblem(validated)) return validated;
   const chunks = chunkEvents(validated.valid, CHUNK_MAX_EVENTS, CHUNK_MAX_BYTES).map((events) => ({ batchId: randomId(20), events }));
   const repeatedInRequest = validated.results.filter((r) => r.status === "duplicate").length;
   const alongWith = [

@@ -1,6 +1,7 @@
 import { log } from "../adapters/log";
 import type { Env } from "../env";
 import { ingestItems } from "./ingest";
+import { isProblem } from "../domain/problem";
 
 /**
  * Records one event made by Gleaner itself (the proxy's log of a call) through
@@ -12,7 +13,7 @@ export async function recordEventLater(env: Env, project: string, event: Record<
   try {
     // Internal: only Gleaner may write the reserved `proxy:` ids it chose itself.
     const summary = await ingestItems(env, project, [{ value: event }], requestId, Date.now(), { internal: true });
-    if ("status" in summary || summary.rejected > 0) {
+    if (isProblem(summary) || summary.rejected > 0) {
       log("warn", "a recorded event was rejected", { request_id: requestId, summary });
     }
   } catch (err) {

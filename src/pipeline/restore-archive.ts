@@ -3,6 +3,8 @@ import { readArchive } from "../adapters/archive";
 import type { Config } from "../config";
 import type { Env } from "../env";
 import { ingestItems } from "./ingest";
+import type { Problem } from "../domain/problem";
+import { isProblem } from "../domain/problem";
 
 /** What became of an archive's events. */
 export interface RestoreTotals {
@@ -13,12 +15,8 @@ export interface RestoreTotals {
   rejected: number;
 }
 
-/** Why nothing was restored: no such object (404), or one that is not an archive of events (422). */
-export interface RestoreProblem {
-  status: 404 | 422;
-  code: string;
-  message: string;
-}
+/** Why nothing was restored: no such object, or one that is not an archive of events. */
+export type RestoreProblem = Problem<"not_found" | "unreadable_archive">;
 
 const archiveLineSchema = z.object({ project: z.string(), event: z.record(z.string(), z.unknown()) });
 
@@ -43,7 +41,7 @@ function parseArchiveLine(line: string): ArchiveLine | null {
  *
  * @example
  * const totals = await restoreArchive(env, config, "archives/my-project/1-500.ndjson.gz", requestId);
- * if ("status" in totals) throw new ApiError(totals.status, totals.code, totals.message);
+ * if (isProblem(totals)) throw problemError(totals);
  */
 export async function restoreArchive(env: Env, config: Config, key: string, requestId: string): Promise<RestoreTotals | RestoreProblem> {
   let text: string | null;
@@ -51,17 +49,17 @@ export async function restoreArchive(env: Env, config: Config, key: string, requ
     text = await readArchive(env.ARCHIVE, key);
   } catch (err) {
     // workerd's DecompressionStream fails with a TypeError: the object is not gzip, so not one of our archives.
-    if (err instanceof TypeError) return { status: 422, code: "unreadable_archive", message: `'${key}' is not a gzip archive` };
+    if (err instanceof TypeError) return { problem: "unreadable_archive", message: `'${key}' is not a gzip archive` };
     throw err;
   }
-  if (text === null) return { status: 404, code: "not_found", message: `no archive '${key}'` };
+  if (text === null) return { problem: "not_found", message: `no archive '${key}'` };
   const lines: ArchiveLine[] = [];
   for (const [i, line] of text
     .split("\n")
     .filter((l) => l !== "")
     .entries()) {
     const parsed = parseArchiveLine(line);
-    if (!parsed) return { status: 422, code: "unreadable_archive", message: `'${key}' line ${i + 1} is not an archived event` };
+    if (!parsed) return { problem: "unreadable_archive", message: `'${key}' line ${i + 1} is not an archived event` };
     lines.push(parsed);
   }
   const totals = { key, events: lines.length, accepted: 0, duplicates: 0, rejected: 0 };
@@ -78,7 +76,7 @@ export async function restoreArchive(env: Env, config: Config, key: string, requ
         { internal: true, config },
       );
       // Each call carries at most MAX_EVENTS_PER_REQUEST events, the one limit ingest refuses a whole call for.
-      if ("status" in summary) throw new Error(`restoring '${key}': ingest refused a chunk (${summary.code}: ${summary.message})`);
+      if (isProblem(summary)) throw new Error(`restoring '${key}': ingest refused a chunk (${summary.problem}: ${summary.message})`);
       totals.accepted += summary.accepted;
       totals.duplicates += summary.duplicates;
       totals.rejected += summary.rejected;

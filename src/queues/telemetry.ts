@@ -10,6 +10,7 @@ import { ingestItems } from "../pipeline/ingest";
 import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
 import { scoringDeps } from "../wiring";
 import { consumeEach, type Malformed } from "./consume";
+import { isProblem } from "../domain/problem";
 
 /**
  * Consumes ingest chunk references: upcast each stored event, score the
@@ -41,7 +42,7 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
 /** Writes an event the proxy could not record when it happened. One that ingest rejects can never be written: it is parked. */
 async function writeLoggedEvent(env: Env, body: LogEventMessage, message: Message<unknown>): Promise<Malformed | undefined> {
   const summary = await ingestItems(env, body.project, [{ value: body.event }], body.request_id ?? message.id, Date.now(), { internal: true });
-  if ("status" in summary) return { malformed: [{ path: "event", message: summary.message }] };
+  if (isProblem(summary)) return { malformed: [{ path: "event", message: summary.message }] };
   const rejected = summary.results.flatMap((r) => (r.status === "rejected" ? r.errors : []));
   return rejected.length ? { malformed: rejected.map((e) => ({ ...e, path: e.path ? `event.${e.path}` : "event" })) } : undefined;
 }

@@ -7,7 +7,8 @@ import { PROJECT_NAME } from "../domain/api-keys";
 import { named } from "../openapi/names";
 import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
 import { restoreArchive } from "../pipeline/restore-archive";
-import { ApiError } from "./errors";
+import { ApiError, problemError } from "./errors";
+import { isProblem } from "../domain/problem";
 
 const days = z.number().int().min(1).max(36_500);
 
@@ -147,7 +148,7 @@ adminLifecycleRoutes.openapi(listArchivesRoute, async (c) => {
 adminLifecycleRoutes.openapi(restoreRoute, async (c) => {
   const { key } = c.req.valid("json");
   const restored = await restoreArchive(c.env, c.get("config"), key, c.get("requestId"));
-  if ("status" in restored) throw new ApiError(restored.status, restored.code, restored.message);
+  if (isProblem(restored)) throw problemError(restored);
   const { key: _, ...totals } = restored;
   await recordAudit(c.env.DB, { actor: ADMIN, action: "archive.restore", target: key, details: totals }, Date.now());
   return c.json(restored, 200);

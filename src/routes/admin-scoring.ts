@@ -7,7 +7,8 @@ import { named } from "../openapi/names";
 import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
 import { isoTime } from "../openapi/shared";
 import { FIT_MIN_SAMPLES, fitProfile } from "../pipeline/fit-profile";
-import { ApiError } from "./errors";
+import { ApiError, problemError } from "./errors";
+import { isProblem } from "../domain/problem";
 
 named(weightsSchema, "Weights");
 named(profileRuleSchema, "ProfileRule");
@@ -215,7 +216,7 @@ adminScoringRoutes.openapi(putRules, async (c) => {
 /** Reports fitted weights and how well they and the configured ones predict held-out feedback. Adopts nothing. */
 adminScoringRoutes.openapi(fitRoute, async (c) => {
   const fit = await fitProfile(c.env.DB, c.req.valid("param").name);
-  if ("status" in fit) throw new ApiError(fit.status, fit.code, fit.message);
+  if (isProblem(fit)) throw problemError(fit);
   const { profile, report } = fit;
   return c.json({ profile: profile.name, configured: { version: profile.version, weights: profile.weights }, fitted: report }, 200);
 });
@@ -223,7 +224,7 @@ adminScoringRoutes.openapi(fitRoute, async (c) => {
 /** Adopts the fitted weights as a new version, only when an admin asks. */
 adminScoringRoutes.openapi(adoptFitRoute, async (c) => {
   const fit = await fitProfile(c.env.DB, c.req.valid("param").name);
-  if ("status" in fit) throw new ApiError(fit.status, fit.code, fit.message);
+  if (isProblem(fit)) throw problemError(fit);
   const { profile, report } = fit;
   const note = `fitted on ${report.train} samples; held-out MSE ${report.mse_fitted?.toFixed(4)} vs configured ${report.mse_configured?.toFixed(4)}`;
   const now = Date.now();

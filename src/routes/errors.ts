@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Problem } from "../domain/problem";
 import { log } from "../adapters/log";
 import { routeTemplate } from "./request-context";
 
@@ -43,6 +44,20 @@ export class ApiError extends HTTPException {
     this.details = options.details ?? null;
     this.headers = options.headers ?? {};
   }
+}
+
+/** The status of each problem code the domain and the use cases return; any other code is a 400. */
+const PROBLEM_STATUS: Record<string, ContentfulStatusCode> = {
+  not_found: 404,
+  too_many_events: 413,
+  unsupported_media_type: 415,
+  unreadable_archive: 422,
+  not_enough_feedback: 422,
+};
+
+/** The one place a domain or use-case problem becomes an HTTP error. */
+export function problemError(p: Problem): ApiError {
+  return new ApiError(PROBLEM_STATUS[p.problem] ?? 400, { code: p.problem, message: p.message });
 }
 
 const CODES: Record<number, string> = {

@@ -10,9 +10,10 @@ import { errorResponses, type Examples, json, requires, routeApp } from "../open
 import { ingestSummarySchema, isoTime } from "../openapi/shared";
 import { ingestItems } from "../pipeline/ingest";
 import { requireProjectKey, type ProjectVars } from "./auth";
-import { ApiError } from "./errors";
+import { ApiError, problemError } from "./errors";
 import { readBodyWithin } from "./read-body";
 import { eventIdParam, scoreRoutes } from "./scores";
+import { isProblem } from "../domain/problem";
 
 named(eventV1Schema, "Event");
 named(legacyEnvelopeSchema, "LegacyEnvelope");
@@ -178,9 +179,9 @@ eventsRoutes.openapi(ingest, async (c) => {
   }
   const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
   const items = splitBody(body, c.req.header("Content-Type") ?? "");
-  if (!Array.isArray(items)) throw new ApiError(items.status, items.code, items.message);
+  if (!Array.isArray(items)) throw problemError(items);
   const summary = await ingestItems(c.env, c.get("project"), items, c.get("requestId"), started, { config });
-  if ("status" in summary) throw new ApiError(summary.status, summary.code, summary.message);
+  if (isProblem(summary)) throw problemError(summary);
   if (summary.rejected === 0) return c.json(summary, 202);
   if (summary.rejected === summary.results.length) {
     throw new ApiError(400, "no_valid_events", "no event in the request was valid; see details.results", summary);

@@ -7,8 +7,9 @@ import { errorResponses, type Examples, json, requires, routeApp } from "../open
 import { eventResultSchema } from "../openapi/shared";
 import { ingestItems } from "../pipeline/ingest";
 import { requireProjectKey, type ProjectVars } from "./auth";
-import { ApiError } from "./errors";
+import { ApiError, problemError } from "./errors";
 import { readBodyWithin } from "./read-body";
+import { isProblem } from "../domain/problem";
 
 /*
  * OTLP's AnyValue and KeyValue are recursive (z.lazy, src/domain/otlp.ts): zod-to-openapi
@@ -121,7 +122,7 @@ otlpRoutes.openapi(exportTraces, async (c) => {
         { config },
       )
     : { accepted: 0, duplicates: 0, rejected: 0, results: [] };
-  if ("status" in summary) throw new ApiError(summary.status, summary.code, summary.message);
+  if (isProblem(summary)) throw problemError(summary);
   const rejectedSpans = summary.rejected + mapped.invalid.length;
   const reasons = [
     ...mapped.invalid.map((i) => `${i.path}: ${i.message}`),

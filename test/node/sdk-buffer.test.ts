@@ -1,9 +1,9 @@
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fileJournal } from "../../sdk/src/node";
-import { clientFor, event, FakeGleaner } from "./sdk-helpers";
+import { clientFor, event, FakeGleaner, until } from "./sdk-helpers";
 
 let fake: FakeGleaner;
 beforeEach(async () => {
@@ -13,12 +13,25 @@ afterEach(async () => {
   await fake.close();
 });
 
+/** A fetch that holds every request until `release()`: a batch stays in flight for exactly as long as the test needs. */
+function heldFetch() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = 0;
+  const fetchHeld: typeof fetch = async (input, init) => {
+    held++;
+    await released;
+    return fetch(input, init);
+  };
+  return { fetch: fetchHeld, held: () => held, release };
+}
+
 const journalPath = () => join(mkdtempSync(join(tmpdir(), "gleaner-sdk-")), "buffer.jsonl");
 
 describe("memory cap, block policy", () => {
   it("makes track() wait while the buffer is full and never holds more than the cap", async () => {
-    fake.delayMs = 100;
-    const client = clientFor(fake, { maxBufferedEvents: 5, batchMaxEvents: 5, onBufferFull: "block" });
+    const gate = heldFetch();
+    const client = clientFor(fake, { maxBufferedEvents: 5, batchMaxEvents: 5, onBufferFull: "block", fetch: gate.fetch });
     let peak = 0;
     const sample = setInterval(() => (peak = Math.max(peak, client.stats().inMemory)), 1);
     const ids: string[] = [];
@@ -28,9 +41,11 @@ describe("memory cap, block policy", () => {
       sixthIn = true;
       return id;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // The full batch is in flight and held there: the sixth event has no room until it is answered.
+    await until(() => gate.held() === 1);
     expect(sixthIn).toBe(false);
     expect(fake.stored.size).toBe(0);
+    gate.release();
     ids.push(await sixth);
     expect(fake.stored.size).toBe(5);
     for (let i = 6; i < 20; i++) ids.push(await client.track(event(i)));
@@ -51,13 +66,17 @@ describe("memory cap, block policy", () => {
   });
 
   it("caps bytes too: an event that does not fit waits for room", async () => {
-    fake.delayMs = 50;
-    const client = clientFor(fake, { maxBufferedBytes: 2000, batchMaxEvents: 2 });
+    const gate = heldFetch();
+    const client = clientFor(fake, { maxBufferedBytes: 2000, batchMaxEvents: 2, fetch: gate.fetch });
     const big = { response: "z".repeat(800) };
     await client.track(event(1, big));
     await client.track(event(2, big));
     expect(client.stats().inMemoryBytes).toBeGreaterThan(1600);
-    const third = client.track(event(3, big));
+    let thirdIn = false;
+    const third = client.track(event(3, big)).then(() => (thirdIn = true));
+    await until(() => gate.held() === 1);
+    expect(thirdIn).toBe(false);
+    gate.release();
     await third;
     expect(fake.stored.size).toBe(2);
     await client.close();
@@ -104,13 +123,21 @@ describe("memory cap, spill policy (file journal)", () => {
 
 describe("close()", () => {
   it("flushes, then stops: no timer or retry keeps running", async () => {
-    const client = clientFor(fake, { flushIntervalMs: 30 });
-    await client.track(event(1));
-    const report = await client.close();
-    expect(report.accepted).toHaveLength(1);
-    const requests = fake.requests.length;
-    await new Promise((r) => setTimeout(r, 80));
-    expect(fake.requests.length).toBe(requests);
+    // The client's timers run on a clock the test moves: a whole minute passes after close() in no time.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+    try {
+      const client = clientFor(fake, { flushIntervalMs: 30 });
+      await client.track(event(1));
+      expect(vi.getTimerCount()).toBeGreaterThan(0); // the flush timer is armed
+      const report = await client.close();
+      expect(report.accepted).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(0);
+      const requests = fake.requests.length;
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(fake.requests.length).toBe(requests);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("with a timeout during an outage, says how many events are unsent", async () => {

@@ -98,11 +98,21 @@ describe("transient failures are retried and nothing is lost", () => {
   });
 
   it("waits out a refused connection and delivers every event once when the server is back", async () => {
-    const client = clientFor(fake);
+    let refused = 0;
+    const countRefused: typeof fetch = async (input, init) => {
+      try {
+        return await fetch(input, init);
+      } catch (err) {
+        refused++;
+        throw err;
+      }
+    };
+    const client = clientFor(fake, { fetch: countRefused });
     await fake.stop();
     const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => client.track(event(i))));
     const flushed = client.flush();
-    await new Promise((r) => setTimeout(r, 200));
+    // The flush has met the outage more than once and is still waiting it out.
+    await until(() => refused >= 3);
     expect(fake.stored.size).toBe(0);
     await fake.restart();
     const report = await flushed;

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GleanerError } from "../../sdk/src/index";
-import { clientFor, event, FakeGleaner } from "./sdk-helpers";
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
+import { GleanerError, type Outcome as SdkOutcome, type Rating as SdkRating } from "../../sdk/src/index";
+import type { Outcome, Rating } from "../../src/domain/event-schema";
+import { clientFor, event, FakeGleaner, until } from "./sdk-helpers";
 
 let fake: FakeGleaner;
 beforeEach(async () => {
@@ -9,6 +10,11 @@ beforeEach(async () => {
 afterEach(() => fake.close());
 
 describe("client.feedback()", () => {
+  it("takes the server's ratings and outcomes (the package cannot import the server's schema: typecheck compares them)", () => {
+    expectTypeOf<SdkRating>().toEqualTypeOf<Rating>();
+    expectTypeOf<SdkOutcome>().toEqualTypeOf<Outcome>();
+  });
+
   it("sends a rating for a tracked event and returns the server's answer", async () => {
     const client = clientFor(fake);
     const id = await client.track(event(1));
@@ -30,10 +36,20 @@ describe("client.feedback()", () => {
   });
 
   it("retries transient failures", async () => {
-    const client = clientFor(fake);
+    let refused = 0;
+    const countRefused: typeof fetch = async (input, init) => {
+      try {
+        return await fetch(input, init);
+      } catch (err) {
+        refused++;
+        throw err;
+      }
+    };
+    const client = clientFor(fake, { fetch: countRefused });
     await fake.stop();
     const sent = client.feedback({ event_id: "e1", rating: 0 });
-    await new Promise((r) => setTimeout(r, 100));
+    // Bring the server back once the client has met the outage and tried again.
+    await until(() => refused >= 2);
     await fake.restart();
     expect(await sent).toMatchObject({ status: "accepted" });
     await client.close();

@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileLabel } from "../../cli/ship/label";
 import { parseLine } from "../../cli/ship/lenient-json";
 import { legacyEventId } from "../../src/domain/legacy";
 import { ADMIN, createKey, PROJECT_DIR, startProcess, tempDataDir, type GleanerProcess } from "./gleaner-process";
-import { inference, lines, pyJson, ship, tempDir } from "./ship-helpers";
+import { inference, lines, ship, tempDir, until } from "./ship-helpers";
 
 let gleaner: GleanerProcess;
 let key: string;
@@ -22,8 +24,8 @@ afterAll(async () => {
 });
 
 /** Runs `gleaner ship` as a user would, through bin/gleaner.mjs. */
-function runCli(args: string[]) {
-  const child = spawn(process.execPath, ["bin/gleaner.mjs", "ship", "--url", gleaner.base, "--key", key, ...args], {
+function runCli(args: string[], url = gleaner.base) {
+  const child = spawn(process.execPath, ["bin/gleaner.mjs", "ship", "--url", url, "--key", key, ...args], {
     cwd: PROJECT_DIR,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -33,6 +35,39 @@ function runCli(args: string[]) {
   child.stderr.on("data", (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
   return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+/**
+ * Forwards requests to Gleaner and counts those Gleaner has not answered yet:
+ * after a client is killed, a request it had sent may still commit, and
+ * `inFlight() === 0` says none can any more.
+ */
+async function countingRelay(target: string) {
+  let inFlight = 0;
+  const server = createServer(async (req, res) => {
+    inFlight++;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const hopByHop = ["host", "connection", "content-length", "transfer-encoding"];
+      const headers = Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === "string" && !hopByHop.includes(e[0]));
+      const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: req.method === "GET" ? undefined : Buffer.concat(chunks) });
+      const body = Buffer.from(await answer.arrayBuffer());
+      // fetch has decoded the body already.
+      const answerHeaders = [...answer.headers].filter(([name]) => ![...hopByHop, "content-encoding"].includes(name));
+      res.writeHead(answer.status, Object.fromEntries(answerHeaders)).end(body);
+    } catch {
+      res.destroy(); // the client is gone (or its request never arrived whole): nothing of it reached Gleaner
+    } finally {
+      inFlight--;
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    inFlight: () => inFlight,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** Every line of a file with its offset and the id the server derives for it. */
@@ -125,16 +160,20 @@ describe("gleaner ship against a real Gleaner", () => {
     writeFileSync(file, lines(Array.from({ length: count }, (_, i) => ({ timestamp: `2026-01-01T00:00:00.${String(i).padStart(6, "0")}+00:00`, source: "aidb", event_type: "skills_list", metadata: { n: i } }))));
     const state = join(dir, "state");
     const before = await storedTotal();
-    const first = runCli(["--once", "--state", state, file]);
-    while (!existsSync(join(state, "checkpoint.json")) && first.child.exitCode === null) await new Promise((r) => setTimeout(r, 2));
+    const relay = await countingRelay(gleaner.base);
+    const first = runCli(["--once", "--state", state, file], relay.url);
+    await until(() => existsSync(join(state, "checkpoint.json")) || first.child.exitCode !== null, 60_000);
     first.child.kill("SIGKILL");
     await first.exited;
-    await new Promise((r) => setTimeout(r, 300)); // a request in flight at the kill may still commit
+    // A request in flight at the kill may still commit: count once Gleaner has answered every one.
+    await until(() => relay.inFlight() === 0);
     const afterKill = (await storedTotal()) - before;
     expect(afterKill).toBeLessThan(count);
 
-    const second = runCli(["--once", "--state", state, file]);
-    expect(await second.exited).toBe(0);
+    // The same URL: a state dir belongs to one server.
+    const second = runCli(["--once", "--state", state, file], relay.url);
+    expect(await second.exited, second.err()).toBe(0);
+    await relay.close();
     const summary = JSON.parse(second.out().trim().split("\n").at(-1)!);
     expect(summary.accepted).toBe(count - afterKill);
     expect(summary.accepted + summary.duplicates).toBe(summary.lines);
