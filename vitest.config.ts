@@ -21,6 +21,8 @@ export default defineConfig(async () => {
   const fakeAi = await startFakeAiServer();
   return {
     test: {
+      // Console output (request log lines, workerd's notes) is shown only for tests that fail.
+      silent: "passed-only" as const,
       // Istanbul: the provider vitest-pool-workers supports inside workerd. `npm test` enforces the thresholds.
       coverage: {
         provider: "istanbul" as const,
