@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { Env } from "./env";
 
 /**
  * Every limit and default in one place; README's tables quote these values.
@@ -127,10 +126,15 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** The name of every configuration var: one per DEFAULTS entry. */
+const VAR_NAMES = configSchema.keyof().options;
+
+/** The configuration vars as the worker gets them (wrangler.toml `[vars]`, .dev.vars): text, or unset. An Env is one. */
+export type ConfigVars = { readonly [Name in (typeof VAR_NAMES)[number]]?: string };
+
 /** Parses the configuration vars; a bad value fails loudly naming the variable. */
-export function readConfig(env: Env): Config {
-  const vars = env as unknown as Record<string, unknown>;
-  const raw = Object.fromEntries(Object.keys(DEFAULTS).map((name) => [name, vars[name] === "" ? undefined : vars[name]]));
+export function readConfig(env: ConfigVars): Config {
+  const raw = Object.fromEntries(VAR_NAMES.map((name) => [name, env[name] === "" ? undefined : env[name]]));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -28,8 +28,9 @@ const NEAR_DUPLICATE_WINDOW = 50_000;
  */
 export function patternDeps(env: Env, config: Config): PatternDeps {
   const breaker = breakerOptions(config);
+  // Without EMBEDDINGS_URL only a collection a server embedded earlier asks for one: its calls fail (no URL) as an unreachable server's would.
   const remoteEmbedder = (model: string, dimension: number) =>
-    openAiEmbedder(env.DB, { url: env.EMBEDDINGS_URL!, model, dimension, apiKey: env.AI_API_KEY }, breaker);
+    openAiEmbedder(env.DB, { url: env.EMBEDDINGS_URL ?? "", model, dimension, apiKey: env.AI_API_KEY }, breaker);
   return {
     db: env.DB,
     breaker,

@@ -20,9 +20,9 @@ export interface RunnerSettings {
 export function parseDevVars(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m || line.trimStart().startsWith("#")) continue;
-    vars[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, "$2");
+    const [, key, value] = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line) ?? [];
+    if (key === undefined || value === undefined || line.trimStart().startsWith("#")) continue;
+    vars[key] = value.replace(/^(['"])(.*)\1$/, "$2");
   }
   return vars;
 }

@@ -13,7 +13,7 @@ function quoteNonFinite(text: string): string | null {
   let inString = false;
   let replaced = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (inString) {
       out += c;
       if (c === "\\") out += text[++i] ?? "";

@@ -16,7 +16,8 @@ export function settleBatch(items: readonly BatchItem[], outcomes: readonly Even
   for (const item of items) {
     const where = { path: item.file.state.path, file: item.file.state.label, offset: item.start };
     if (item.kind === "send") {
-      const outcome = outcomes[next++]!;
+      const outcome = outcomes[next++];
+      if (!outcome) throw new Error(`the server answered ${outcomes.length} outcomes for more events than that`);
       if (outcome.status === "rejected") {
         const reason = outcome.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
         rejected.push({ ...where, line: item.lineAfter, reason, text: recordText(item.json), errors: outcome.errors });

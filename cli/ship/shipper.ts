@@ -175,10 +175,12 @@ export class Shipper {
   /** Reads a file to its current end, batching each complete line. */
   private async read(file: TrackedFile): Promise<boolean> {
     if (!(await file.ensureOpen(this.limits))) return false;
+    const reader = file.reader; // an open file has its reader
+    if (!reader) return false;
     this.opened.add(file.key);
     this.stats.files = this.opened.size;
     let any = false;
-    for await (const raw of file.reader!.lines()) {
+    for await (const raw of reader.lines()) {
       any = true;
       file.readLine++;
       const line = classifyLine(raw, { file: file.state.label, path: file.state.path, line: file.readLine }, this.limits.maxLineBytes);
@@ -219,7 +221,8 @@ export class Shipper {
 
   /** A partial line whose bytes are gone from the file (truncated in place): reported at once. */
   private async reportNow(file: TrackedFile, reason: string): Promise<void> {
-    const raw = file.reader!.takePartial();
+    if (!file.reader) return; // no reader, no partial line
+    const raw = file.reader.takePartial();
     const report: LineReport = { reason, path: file.state.path, file: file.state.label, offset: raw.start, text: new TextDecoder().decode(raw.bytes) };
     await appendReports(this.options.stateDir, QUARANTINE_FILE, [report], new Date());
     this.stats.truncated++;
@@ -229,9 +232,10 @@ export class Shipper {
   /** --once: a live file's partial last line has not got its newline; it is read next time, once complete. */
   private countPendingTails(): void {
     for (const file of this.files.values()) {
-      if (!file.present || file.partialBytes === 0) continue;
+      const { reader } = file;
+      if (!file.present || !reader || reader.partialBytes === 0) continue;
       this.stats.truncated++;
-      this.log(`${file.state.path}: the last line (from byte ${file.reader!.lineStart}) has no newline yet; left for the next run`);
+      this.log(`${file.state.path}: the last line (from byte ${reader.lineStart}) has no newline yet; left for the next run`);
     }
   }
 

@@ -33,9 +33,10 @@ export async function deliverEvents(
     settle(events, verdictsOf(answer, events));
     return;
   }
-  if (events.length === 1) {
+  const [only] = events;
+  if (only && events.length === 1) {
     const error = refusal(answer, "the event alone is over the server's request limit");
-    settle(events, [{ id: events[0]!.id, status: "rejected", errors: [{ path: "", message: error.message }] }]);
+    settle(events, [{ id: only.id, status: "rejected", errors: [{ path: "", message: error.message }] }]);
     return;
   }
   const half = Math.ceil(events.length / 2);

@@ -1,3 +1,4 @@
+import { sha256Hex } from "../domain/sha256";
 import type { EventRecord } from "./event-store";
 
 export interface ArchiveManifest {
@@ -14,8 +15,6 @@ export interface ArchiveManifest {
   to_time: string;
   compressed_bytes: number;
 }
-
-const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /** One archived line: the stored event exactly as readers see it, with its server facts. */
 export function archiveLine(r: EventRecord): string {
@@ -39,9 +38,12 @@ export async function readArchive(bucket: R2Bucket, key: string): Promise<string
  * and checks line count and SHA-256 before anyone may delete the originals.
  */
 export async function writeVerifiedArchive(bucket: R2Bucket, key: string, project: string, records: readonly EventRecord[]): Promise<ArchiveManifest> {
+  const first = records[0];
+  const last = records.at(-1);
+  if (!first || !last) throw new Error(`archive ${key} would hold no events`);
   const text = records.map((r) => `${archiveLine(r)}\n`).join("");
   const body = new TextEncoder().encode(text);
-  const sha256 = hex(await crypto.subtle.digest("SHA-256", body));
+  const sha256 = await sha256Hex(body);
   const compressed = await gzip(text);
   const manifest: ArchiveManifest = {
     key,
@@ -49,8 +51,8 @@ export async function writeVerifiedArchive(bucket: R2Bucket, key: string, projec
     events: records.length,
     bytes: body.byteLength,
     sha256,
-    first_seq: records[0]!.seq,
-    last_seq: records[records.length - 1]!.seq,
+    first_seq: first.seq,
+    last_seq: last.seq,
     from_time: new Date(Math.min(...records.map((r) => r.receivedAt))).toISOString(),
     to_time: new Date(Math.max(...records.map((r) => r.receivedAt))).toISOString(),
     compressed_bytes: compressed.byteLength,
@@ -59,9 +61,8 @@ export async function writeVerifiedArchive(bucket: R2Bucket, key: string, projec
   await bucket.put(`${key}.manifest.json`, JSON.stringify(manifest, null, 2), { httpMetadata: { contentType: "application/json" } });
   const back = await readArchive(bucket, key);
   if (back === null) throw new Error(`archive ${key} is missing right after it was written`);
-  const backBytes = new TextEncoder().encode(back);
   const lines = back === "" ? 0 : back.split("\n").length - 1;
-  if (lines !== records.length || hex(await crypto.subtle.digest("SHA-256", backBytes)) !== sha256) {
+  if (lines !== records.length || (await sha256Hex(back)) !== sha256) {
     throw new Error(`archive ${key} did not read back intact (${lines} of ${records.length} lines)`);
   }
   return manifest;

@@ -107,7 +107,8 @@ export async function listAudit(db: D1Database, opts: { limit: number; before?: 
     .bind(opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit + 1)
     .all<AuditRow>();
   const entries = results.slice(0, opts.limit).map(toEntry);
-  return { entries, nextBefore: results.length > opts.limit ? entries[entries.length - 1]!.id : null };
+  const last = entries.at(-1);
+  return { entries, nextBefore: results.length > opts.limit && last ? last.id : null };
 }
 
 /** Deletes entries older than `olderThan` (ms since the epoch); returns how many. */

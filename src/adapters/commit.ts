@@ -11,3 +11,17 @@ export async function commitTogether(db: D1Database, statements: readonly D1Prep
   if (statements.length === 0) return [];
   return db.batch([...statements]);
 }
+
+/**
+ * Two reads in one D1 batch: one round trip, one snapshot, each with its own
+ * row type (a D1 batch has one for all its statements).
+ *
+ * @example
+ * const [profiles, rules] = await readTogether<ProfileRow, RuleRow>(db, db.prepare("SELECT …"), db.prepare("SELECT …"));
+ */
+export async function readTogether<A, B>(db: D1Database, a: D1PreparedStatement, b: D1PreparedStatement): Promise<[A[], B[]]> {
+  const [first, second] = await db.batch([a, b]);
+  if (!first || !second) throw new Error(`D1 answered a batch of 2 statements with ${first ? 1 : 0} results`);
+  // Row types are the caller's word for its SELECT, as with `.all<T>()`: D1 does not check them.
+  return [first.results as A[], second.results as B[]];
+}

@@ -5,6 +5,12 @@ import type { VectorHit, VectorPoint, VectorQuery, VectorStore } from "./vector-
 /** Rows read per page while scanning a collection (bounded memory). */
 const SCAN_PAGE = 1000;
 
+/** One query of a batch and the best hits it has seen so far. */
+interface Search {
+  query: VectorQuery;
+  top: TopK;
+}
+
 /**
  * Exact kNN over vectors stored in D1. A search batch scans the newest
  * `window` points of each project once, scoring every query of the batch per
@@ -32,23 +38,19 @@ export class EmbeddedVectorStore implements VectorStore {
 
   async searchBatch(queries: readonly VectorQuery[]): Promise<VectorHit[][]> {
     await incrementCounter(this.db, "vector_queries_total", 1, 'store="embedded"').run();
-    const results: VectorHit[][] = queries.map(() => []);
-    const byProject = new Map<string, number[]>();
-    for (const [i, q] of queries.entries()) byProject.set(q.project, [...(byProject.get(q.project) ?? []), i]);
-    for (const [project, indexes] of byProject) {
-      const tops = indexes.map((i) => new TopK(queries[i]!.limit + (queries[i]!.excludeIds?.length ?? 0)));
-      await this.scan(project, queries, indexes, tops);
-      indexes.forEach((qi, j) => {
-        const exclude = new Set(queries[qi]!.excludeIds ?? []);
-        results[qi] = tops[j]!.items.filter((h) => !exclude.has(h.id)).slice(0, queries[qi]!.limit);
-      });
-    }
-    return results;
+    const searches: Search[] = queries.map((query) => ({ query, top: new TopK(query.limit + (query.excludeIds?.length ?? 0)) }));
+    const byProject = new Map<string, Search[]>();
+    for (const s of searches) byProject.set(s.query.project, [...(byProject.get(s.query.project) ?? []), s]);
+    for (const [project, group] of byProject) await this.scan(project, group);
+    return searches.map(({ query, top }) => {
+      const exclude = new Set(query.excludeIds ?? []);
+      return top.items.filter((h) => !exclude.has(h.id)).slice(0, query.limit);
+    });
   }
 
   /** Pages through the newest `window` rows of a project in D1, scoring every query per row. */
-  private async scan(project: string, queries: readonly VectorQuery[], indexes: number[], tops: TopK[]): Promise<void> {
-    const filtering = indexes.some((qi) => queries[qi]!.filter);
+  private async scan(project: string, searches: readonly Search[]): Promise<void> {
+    const filtering = searches.some((s) => s.query.filter);
     let before = Number.MAX_SAFE_INTEGER;
     let scanned = 0;
     while (scanned < this.window) {
@@ -62,14 +64,15 @@ export class EmbeddedVectorStore implements VectorStore {
       for (const row of rows) {
         const v = vectorFromBase64(row.vector);
         const payload = filtering ? (JSON.parse(row.payload ?? "{}") as Record<string, unknown>) : undefined;
-        indexes.forEach((qi, j) => {
-          if (payload && !matchesFilter(payload, queries[qi]!.filter)) return;
-          tops[j]!.offer(row.point_id, dot(queries[qi]!.vector, v));
-        });
+        for (const { query, top } of searches) {
+          if (payload && !matchesFilter(payload, query.filter)) continue;
+          top.offer(row.point_id, dot(query.vector, v));
+        }
       }
       scanned += rows.length;
-      if (rows.length < SCAN_PAGE) break;
-      before = rows[rows.length - 1]!.seq;
+      const last = rows.at(-1);
+      if (rows.length < SCAN_PAGE || last === undefined) break;
+      before = last.seq;
     }
   }
 }

@@ -1,7 +1,8 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { apiKeys } from "../db/schema";
-import { formatApiKey, sha256Hex } from "../domain/api-keys";
+import { formatApiKey } from "../domain/api-keys";
+import { sha256Hex } from "../domain/sha256";
 import { randomId, randomSecret } from "./random-ids";
 
 export interface StoredKey {

@@ -9,9 +9,9 @@ Answer with one JSON object and nothing else, with exactly these keys:
 "problem" (the general problem, one sentence), "approach" (what solved it), "steps" (array of short strings),
 "skills" (array of short skill names), "lesson" (the generalised lesson, one or two sentences).`;
 
-const chatResponseSchema = z.object({
-  choices: z.array(z.object({ message: z.object({ content: z.string() }) })).min(1),
-});
+const choiceSchema = z.object({ message: z.object({ content: z.string() }) });
+/** At least one choice: a tuple with a rest, so the first one's type is not `| undefined`. */
+const chatResponseSchema = z.object({ choices: z.tuple([choiceSchema], choiceSchema) });
 
 /** Pulls the JSON object out of a model answer (models sometimes wrap it in a code fence). */
 function parseJsonObject(content: string): unknown {
@@ -53,6 +53,7 @@ export async function extractWithLlm(
     });
     if (!res.ok) throw new Error(`LLM answered HTTP ${res.status}`); // redirects included: never followed
     const body = chatResponseSchema.parse(await res.json());
-    return extractedPatternSchema.parse(parseJsonObject(body.choices[0]!.message.content));
+    const [first] = body.choices;
+    return extractedPatternSchema.parse(parseJsonObject(first.message.content));
   });
 }

@@ -3,7 +3,7 @@ import { labelValue, type MetricFamily, type Sample } from "../domain/prometheus
 import type { Env } from "../env";
 import { DURATION_BUCKETS, readHistograms } from "./histograms";
 import { listJobRuns } from "./job-runs";
-import { currentPressure } from "./pressure";
+import { currentPressure, pressureBudget } from "./pressure";
 
 interface CounterSpec {
   help: string;
@@ -54,12 +54,7 @@ export async function collectMetrics(env: Env, now: number): Promise<MetricFamil
     env.DB.prepare("SELECT name, labels, value FROM counters").all<{ name: string; labels: string; value: number }>(),
     readHistograms(env.DB),
     listJobRuns(env.DB),
-    currentPressure(
-      env.DB,
-      { maxBacklogEvents: config.BACKPRESSURE_MAX_BACKLOG_EVENTS, maxLagSeconds: config.BACKPRESSURE_MAX_LAG_SECONDS },
-      now,
-      0,
-    ),
+    currentPressure(env.DB, pressureBudget(config), now, 0),
     optionalRows<{ dependency: string; state: string }>(env.DB, "SELECT dependency, state FROM breakers"),
     optionalRows<{ examples: number; bytes: number }>(
       env.DB,
@@ -95,7 +90,7 @@ export async function collectMetrics(env: Env, now: number): Promise<MetricFamil
   gauge(
     "cron_last_success_timestamp_seconds",
     "Unix time of each job's last successful run.",
-    jobs.filter((j) => j.last_success_at !== null).map((j) => ({ labels: `job="${labelValue(j.name)}"`, value: j.last_success_at! / 1000 })),
+    jobs.flatMap((j) => (j.last_success_at === null ? [] : [{ labels: `job="${labelValue(j.name)}"`, value: j.last_success_at / 1000 }])),
   );
 
   const stageSamples: Sample[] = [];

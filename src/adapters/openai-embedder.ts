@@ -44,8 +44,7 @@ export function openAiEmbedder(
         const v = Float32Array.from(embedding);
         const norm = Math.hypot(...v);
         if (norm === 0) return null;
-        for (let i = 0; i < v.length; i++) v[i]! /= norm;
-        return v;
+        return v.map((x) => x / norm);
       });
     },
   };

@@ -27,7 +27,8 @@ export async function addProfileVersion(db: D1Database, name: string, weights: W
     )
     .bind(name, JSON.stringify(weights), note, now)
     .first<{ version: number }>();
-  return row!.version;
+  if (!row) throw new Error(`adding a version of profile ${name} returned no row`); // INSERT … SELECT of an aggregate always inserts one
+  return row.version;
 }
 
 /** Replaces the ordered rule list in one transaction. */

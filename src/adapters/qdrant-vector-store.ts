@@ -1,13 +1,15 @@
 import { QdrantClient } from "@qdrant/js-client-rest";
+import { toHex } from "../domain/sha256";
 import { callWithBreaker, type BreakerOptions } from "./breaker";
 import type { VectorHit, VectorPoint, VectorQuery, VectorStore } from "./vector-store";
 
 /** Qdrant point ids must be UUIDs or integers: derive a UUID from our string id, so replays overwrite. */
 export async function qdrantPointId(id: string): Promise<string> {
   const h = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(id))).slice(0, 16);
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = [...h].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const bytes = new DataView(h.buffer);
+  bytes.setUint8(6, (bytes.getUint8(6) & 0x0f) | 0x50);
+  bytes.setUint8(8, (bytes.getUint8(8) & 0x3f) | 0x80);
+  const hex = toHex(h);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -69,12 +71,13 @@ export class QdrantVectorStore implements VectorStore {
       await this.ensureCollection();
       return this.client.queryBatch(this.collection, { searches });
     });
-    return results.map(({ points }, i) => {
-      const exclude = new Set(queries[i]!.excludeIds ?? []);
-      return points
+    // One result per search, in order; a search it had no answer for finds nothing.
+    return queries.map((q, i) => {
+      const exclude = new Set(q.excludeIds ?? []);
+      return (results[i]?.points ?? [])
         .map((h) => ({ id: String((h.payload as { _id?: unknown } | null)?._id ?? h.id), score: h.score }))
         .filter((h) => !exclude.has(h.id))
-        .slice(0, queries[i]!.limit);
+        .slice(0, q.limit);
     });
   }
 }

@@ -1,3 +1,6 @@
+import type { Config } from "../config";
+import { readTogether } from "./commit";
+
 export interface RetentionPolicy {
   raw_events_days: number;
   processed_days: number;
@@ -5,14 +8,25 @@ export interface RetentionPolicy {
   archives_days: number;
 }
 
+/** The policy of a project that has none of its own, from the RETENTION_* settings. */
+export function retentionDefaults(c: Config): RetentionPolicy {
+  return {
+    raw_events_days: c.RETENTION_RAW_EVENTS_DAYS,
+    processed_days: c.RETENTION_PROCESSED_DAYS,
+    dead_letters_days: c.RETENTION_DEAD_LETTERS_DAYS,
+    archives_days: c.RETENTION_ARCHIVES_DAYS,
+  };
+}
+
 /** Projects with events or a policy, each with its policy (or the defaults). */
 export async function retentionByProject(db: D1Database, defaults: RetentionPolicy): Promise<Map<string, RetentionPolicy>> {
-  const [projects, policies] = await db.batch<Record<string, unknown>>([
+  const [projects, policies] = await readTogether<{ project: string }, RetentionPolicy & { project: string }>(
+    db,
     db.prepare("SELECT DISTINCT project FROM api_keys UNION SELECT DISTINCT project FROM retention_policies"),
     db.prepare("SELECT project, raw_events_days, processed_days, dead_letters_days, archives_days FROM retention_policies"),
-  ]);
-  const own = new Map((policies!.results as unknown as (RetentionPolicy & { project: string })[]).map(({ project, ...p }) => [project, p]));
-  return new Map((projects!.results as unknown as { project: string }[]).map(({ project }) => [project, own.get(project) ?? defaults]));
+  );
+  const own = new Map(policies.map(({ project, ...p }) => [project, p]));
+  return new Map(projects.map(({ project }) => [project, own.get(project) ?? defaults]));
 }
 
 export async function setRetention(db: D1Database, project: string, p: RetentionPolicy, now: number): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Outcome, Rating } from "../domain/event-schema";
 import type { Profile, ProfileRule } from "../domain/scoring/profiles";
 import type { Score, Weights } from "../domain/scoring/score";
+import { readTogether } from "./commit";
 
 /** The current version of every profile and the ordered rules. */
 export interface ScoringConfig {
@@ -9,28 +10,25 @@ export interface ScoringConfig {
 }
 
 export async function loadScoringConfig(db: D1Database): Promise<ScoringConfig> {
-  const [profiles, rules] = await db.batch<Record<string, unknown>>([
+  const [profiles, rules] = await readTogether<
+    { name: string; version: number; weights: string },
+    { profile: string; match_type: string | null; match_source: string | null; match_tag: string | null }
+  >(
+    db,
     db.prepare(
       `SELECT p.name, p.version, p.weights FROM weight_profiles p
        JOIN (SELECT name, max(version) AS version FROM weight_profiles GROUP BY name) cur USING (name, version)`,
     ),
     db.prepare("SELECT profile, match_type, match_source, match_tag FROM profile_rules ORDER BY position"),
-  ]);
+  );
   return {
-    profiles: new Map(
-      (profiles!.results as { name: string; version: number; weights: string }[]).map((p) => [
-        p.name,
-        { name: p.name, version: p.version, weights: JSON.parse(p.weights) as Weights },
-      ]),
-    ),
-    rules: (rules!.results as { profile: string; match_type: string | null; match_source: string | null; match_tag: string | null }[]).map(
-      (r) => ({
-        profile: r.profile,
-        ...(r.match_type !== null ? { type: r.match_type } : {}),
-        ...(r.match_source !== null ? { source: r.match_source } : {}),
-        ...(r.match_tag !== null ? { tag: r.match_tag } : {}),
-      }),
-    ),
+    profiles: new Map(profiles.map((p) => [p.name, { name: p.name, version: p.version, weights: JSON.parse(p.weights) as Weights }])),
+    rules: rules.map((r) => ({
+      profile: r.profile,
+      ...(r.match_type !== null ? { type: r.match_type } : {}),
+      ...(r.match_source !== null ? { source: r.match_source } : {}),
+      ...(r.match_tag !== null ? { tag: r.match_tag } : {}),
+    })),
   };
 }
 

@@ -23,9 +23,10 @@ export async function buildDatasets(env: Env, config: Config) {
     let cursor = ds.cursor;
     for (let page = 0; page < config.SCORING_MAX_PAGES; page++) {
       const candidates = await candidatesAfter(env.DB, ds.project, cursor, config.SCORING_PAGE_SIZE);
-      if (candidates.length === 0) break;
+      const last = candidates.at(-1);
+      if (!last) break;
       const result = await curateExamples(deps, ds, candidates, dropNearDuplicates);
-      cursor = candidates[candidates.length - 1]!.record.seq;
+      cursor = last.record.seq;
       await storeExamples(env.DB, ds, result.examples, cursor, now);
       summary.scanned += candidates.length;
       summary.added += result.examples.length;

@@ -3,7 +3,7 @@ import { writeVerifiedArchive } from "../adapters/archive";
 import { archivesMadeBefore, forgetArchives } from "../adapters/archive-index";
 import { commitTogether } from "../adapters/commit";
 import { incrementCounter } from "../adapters/counters";
-import { retentionByProject, type RetentionPolicy } from "../adapters/retention-store";
+import { retentionByProject, retentionDefaults } from "../adapters/retention-store";
 import {
   deleteArchivedEvents,
   deleteDeadLettersBefore,
@@ -29,12 +29,7 @@ const ARCHIVES_DELETED_PER_RUN = 100;
  */
 export async function applyRetention(env: Env, config: Config, params: Record<string, unknown> = {}) {
   const now = typeof params.now === "number" ? params.now : Date.now();
-  const defaults: RetentionPolicy = {
-    raw_events_days: config.RETENTION_RAW_EVENTS_DAYS,
-    processed_days: config.RETENTION_PROCESSED_DAYS,
-    dead_letters_days: config.RETENTION_DEAD_LETTERS_DAYS,
-    archives_days: config.RETENTION_ARCHIVES_DAYS,
-  };
+  const defaults = retentionDefaults(config);
   const summary = {
     archives_written: 0,
     events_archived: 0,
@@ -49,10 +44,10 @@ export async function applyRetention(env: Env, config: Config, params: Record<st
     const rawCutoff = now - policy.raw_events_days * DAY_MS;
     for (let page = 0; page < config.LIFECYCLE_MAX_PAGES; page++) {
       const records = await expiredProcessedEvents(env.DB, project, rawCutoff, config.LIFECYCLE_ARCHIVE_BATCH);
-      if (records.length === 0) break;
-      const first = records[0]!.seq;
-      const last = records[records.length - 1]!.seq;
-      const key = `archives/${project}/${String(first).padStart(12, "0")}-${String(last).padStart(12, "0")}.ndjson.gz`;
+      const [first] = records;
+      const last = records.at(-1);
+      if (!first || !last) break;
+      const key = `archives/${project}/${String(first.seq).padStart(12, "0")}-${String(last.seq).padStart(12, "0")}.ndjson.gz`;
       const manifest = await writeVerifiedArchive(env.ARCHIVE, key, project, records);
       summary.events_deleted += await deleteArchivedEvents(
         env.DB,

@@ -26,7 +26,8 @@ export async function rescoreEvents(env: Env, config: Config) {
   for (; pages < config.SCORING_MAX_PAGES; pages++) {
     const cursor = await readCursor(env.DB, FEEDBACK_CURSOR);
     const refs = await listFeedbackAfter(env.DB, cursor, Date.now() - 1000 * config.FEEDBACK_SETTLE_SECONDS, config.SCORING_PAGE_SIZE);
-    if (refs.length === 0) break;
+    const lastRef = refs.at(-1);
+    if (!lastRef) break;
     const byProject = Map.groupBy(refs, (r) => r.project);
     const records: EventRecord[] = [];
     for (const [project, rows] of byProject) {
@@ -39,7 +40,7 @@ export async function rescoreEvents(env: Env, config: Config) {
         )),
       );
     }
-    summary.feedback_rescored += await commitPage(deps, env, records, "feedback", FEEDBACK_CURSOR, refs[refs.length - 1]!.seq);
+    summary.feedback_rescored += await commitPage(deps, env, records, "feedback", FEEDBACK_CURSOR, lastRef.seq);
     summary.feedback_pages++;
   }
 
@@ -48,8 +49,9 @@ export async function rescoreEvents(env: Env, config: Config) {
     const name = profileCursor(profile.name, profile.version);
     for (; pages < config.SCORING_MAX_PAGES; pages++) {
       const records = await listScoredWithOlderVersion(env.DB, profile.name, profile.version, await readCursor(env.DB, name), config.SCORING_PAGE_SIZE);
-      if (records.length === 0) break;
-      summary.profile_rescored += await commitPage(deps, env, records, "profile_version", name, records[records.length - 1]!.seq);
+      const last = records.at(-1);
+      if (!last) break;
+      summary.profile_rescored += await commitPage(deps, env, records, "profile_version", name, last.seq);
       summary.profile_pages++;
     }
   }

@@ -227,7 +227,7 @@ export const auditLog = sqliteTable(
   (t) => [index("audit_log_at").on(t.at)],
 );
 
-/** Circuit breaker state per outside dependency (cockatiel's serialised state); isolates do not keep it. */
+/** Circuit breaker state per outside dependency (the failure count as JSON; opened_at is when it last opened); isolates do not keep it. */
 export const breakers = sqliteTable("breakers", {
   dependency: text("dependency").primaryKey(),
   state: text("state", { enum: ["closed", "open", "half_open"] }).notNull(),

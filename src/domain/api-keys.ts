@@ -13,8 +13,6 @@ export function apiKeyId(presented: string): string | null {
   return KEY_PATTERN.exec(presented)?.[1] ?? null;
 }
 
-export { sha256Hex } from "./sha256";
-
 /** Compares two secrets in constant time by comparing their SHA-256 digests. */
 export async function secretsEqual(a: string, b: string): Promise<boolean> {
   const [da, db] = await Promise.all([

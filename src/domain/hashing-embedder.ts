@@ -34,12 +34,13 @@ export function hashEmbed(text: string, dimension = HASHING_EMBEDDER_DIMENSION):
   const v = new Float32Array(dimension);
   for (const f of feats) {
     const h = fnv1a(f);
-    v[h % dimension]! += h & 0x80000000 ? -1 : 1;
+    const i = h % dimension;
+    // `?? 0`: i < dimension, and a new Float32Array holds zeros.
+    v[i] = (v[i] ?? 0) + (h & 0x80000000 ? -1 : 1);
   }
   let norm = 0;
-  for (let i = 0; i < dimension; i++) norm += v[i]! * v[i]!;
+  for (const x of v) norm += x * x;
   if (norm === 0) return null;
   const inv = 1 / Math.sqrt(norm);
-  for (let i = 0; i < dimension; i++) v[i]! *= inv;
-  return v;
+  return v.map((x) => x * inv);
 }

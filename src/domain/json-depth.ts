@@ -4,8 +4,8 @@ export const MAX_JSON_DEPTH = 32;
 /** True when a parsed JSON value nests objects/arrays deeper than `max` (checked without recursion). */
 export function jsonDepthExceeds(value: unknown, max = MAX_JSON_DEPTH): boolean {
   const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
     if (v === null || typeof v !== "object") continue;
     if (depth >= max) return true;
     for (const child of Array.isArray(v) ? v : Object.values(v)) {

@@ -31,6 +31,7 @@ const anyValue: z.ZodType<AnyValue> = z.lazy(() =>
   }),
 );
 const keyValue: z.ZodType<KeyValue> = z.lazy(() => z.object({ key: z.string(), value: anyValue.optional() }));
+export { anyValue as otlpAnyValueSchema, keyValue as otlpKeyValueSchema };
 const keyValues = z.array(keyValue).optional();
 
 const spanSchema = z.object({
@@ -133,8 +134,8 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
         const path = `resourceSpans.${ri}.scopeSpans.${si}.spans.${pi}`;
         const parsed = spanSchema.safeParse(raw);
         if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          out.invalid.push({ path: `${path}.${issue.path.join(".")}`, message: issue.message });
+          const [issue] = parsed.error.issues;
+          out.invalid.push(issue ? { path: `${path}.${issue.path.join(".")}`, message: issue.message } : { path, message: "not a valid span" });
           return;
         }
         const span = parsed.data;

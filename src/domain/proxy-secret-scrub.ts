@@ -1,3 +1,5 @@
+import { toHex } from "./sha256";
+
 /** What an upstream's key is replaced with in anything relayed or logged. */
 export const UPSTREAM_KEY_MARKER = "[REDACTED:upstream_key]";
 
@@ -35,7 +37,7 @@ function base64Runs(bytes: Uint8Array): string[] {
 export function secretForms(secret: string): string[] {
   if (secret === "") return [];
   const bytes = new TextEncoder().encode(secret);
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = toHex(bytes);
   const forms = new Set([
     secret,
     JSON.stringify(secret).slice(1, -1),

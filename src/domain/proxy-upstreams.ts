@@ -73,9 +73,8 @@ export function parseUpstreams(config: string | undefined): UpstreamsConfig {
     .filter(Boolean);
   for (const [index, entry] of entries.entries()) {
     const fail = (reason: string, name?: string): UpstreamsConfig => ({ ok: false, entry: index + 1, ...(name ? { name } : {}), reason });
-    const m = /^([a-z0-9_-]{1,40})=([^|\s]+)(?:\|(.*))?$/.exec(entry);
-    if (!m) return fail("not name=base-url or name=base-url|SECRET_NAME (name: a-z, 0-9, _ or -)");
-    const [, name, base, keySecret] = m as unknown as [string, string, string, string | undefined];
+    const [, name, base, keySecret] = /^([a-z0-9_-]{1,40})=([^|\s]+)(?:\|(.*))?$/.exec(entry) ?? [];
+    if (name === undefined || base === undefined) return fail("not name=base-url or name=base-url|SECRET_NAME (name: a-z, 0-9, _ or -)");
     if (upstreams.has(name)) return fail("the name is listed twice", name);
     const url = parseUrl(base);
     if (!url) return fail("the base URL is not a URL", name);

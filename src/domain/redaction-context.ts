@@ -63,7 +63,7 @@ export const URL_CREDENTIALS_RULE: RedactionRule = {
   source: "secretlint-rule-database-connection-string, secretlint-rule-basicauth; gitleaks sidekiq-sensitive-url",
   keywords: ["://"],
   pattern: /([a-z][a-z0-9+.-]{1,30}:\/\/)([^\s:/?#@"'<>\\]*):([^\s/?#"'<>\\]+)@/gi,
-  accept: (_match, _scheme, _user, password) => !/^(?:\$|\{\{|<)/.test(password!),
+  accept: (_match, _scheme, _user, password) => !/^(?:\$|\{\{|<)/.test(password),
   replace: (_match, scheme) => `${scheme}${marker("url_password")}`,
 };
 
@@ -91,7 +91,7 @@ export const HEADER_RULES: readonly RedactionRule[] = [
     source: "gleaner",
     keywords: ["Basic"],
     pattern: /\b(Basic[ \t]+)([A-Za-z0-9+/]{8,4096}={0,2})(?![A-Za-z0-9+/=])/g,
-    accept: (_match, _head, encoded) => decodesToCredentials(encoded!),
+    accept: (_match, _head, encoded) => decodesToCredentials(encoded),
     replace: keepHead("basic_auth"),
   },
   {
@@ -99,7 +99,7 @@ export const HEADER_RULES: readonly RedactionRule[] = [
     source: "gleaner (the original rule); gitleaks curl-auth-header",
     keywords: ["Bearer", "bearer", "BEARER"],
     pattern: /\b(Bearer[ \t]+|bearer[ \t]+|BEARER[ \t]+)([A-Za-z0-9._~+/-]{8,4096}=*)/g,
-    accept: (_match, _head, token) => randomish(token!) || token!.length >= 24,
+    accept: (_match, _head, token) => randomish(token) || token.length >= 24,
     replace: keepHead("bearer_token"),
   },
   {
@@ -111,7 +111,7 @@ export const HEADER_RULES: readonly RedactionRule[] = [
       String.raw`${AUTHORIZATION}(?!(?:basic|digest|negotiate|ntlm|aws4-hmac-sha256)\b)(?:[A-Za-z][A-Za-z-]{1,19}[ \t]+)?)([A-Za-z0-9._~+/=-]{8,4096})`,
       "gi",
     ),
-    accept: (_match, _head, token) => randomish(token!) || token!.length >= 24,
+    accept: (_match, _head, token) => randomish(token) || token.length >= 24,
     replace: keepHead("bearer_token"),
   },
   {
@@ -119,7 +119,7 @@ export const HEADER_RULES: readonly RedactionRule[] = [
     source: "gitleaks curl-auth-user",
     keywords: ["curl"],
     pattern: /(\bcurl\b[^\n]{0,500}?[ \t](?:-u|--user)(?:[ \t]+|=)["']?[^\s:"']{1,100}:)([^\s"']{3,200})/g,
-    accept: (_match, _head, password) => !isPlaceholder(password!),
+    accept: (_match, _head, password) => !isPlaceholder(password),
     replace: keepHead("basic_auth"),
   },
 ];
@@ -158,6 +158,15 @@ const VALUE = [
   String.raw`\x60([^\x60\\\r\n]{3,256})`,
   String.raw`((?:[^\s"'\x60\\,;&<>()[\]{}]|\\\/){4,256})(?=[\s"'\x60\\,;&<>)\]}]|$)`,
 ].join("|");
+
+/**
+ * The value of a VALUE match: the one alternative's group that took part (each
+ * needs 3 characters or more; the others are ""). Were there none, all that
+ * follows the separator is taken, so the whole value is still replaced.
+ */
+function assignedValue(match: string, name: string, separator: string, values: readonly string[]): string {
+  return values.find(Boolean) ?? match.slice(name.length + separator.length);
+}
 
 /** Decides whether an assigned value is a secret, from how it is written. */
 function acceptAssignment(name: string, separator: string, value: string, quoted: boolean): boolean {
@@ -200,7 +209,7 @@ export const ASSIGNMENT_RULES: readonly RedactionRule[] = [
     source: "gleaner: secrets passed as command-line flags",
     keywords: SECRET_NAME_KEYWORDS,
     pattern: /(--(?:password|passwd|pass|token|api-key|apikey|secret|client-secret|access-token|auth-token)(?:[ \t]+|=)["']?)([^\s"'\\]{4,256})/gi,
-    accept: (_match, _head, value) => !value!.startsWith("-") && !isPlaceholder(value!),
+    accept: (_match, _head, value) => !value.startsWith("-") && !isPlaceholder(value),
     replace: keepHead("password"),
   },
   {
@@ -210,9 +219,9 @@ export const ASSIGNMENT_RULES: readonly RedactionRule[] = [
     keywords: SECRET_NAME_KEYWORDS,
     keyName: SECRET_KEY_NAME,
     pattern: new RegExp(String.raw`(${SECRET_NAME})(${QUOTE}${ASSIGN})(?:${VALUE})`, "gi"),
-    accept: (_match, name, separator, ...values) => acceptAssignment(name!, separator!, values.find(Boolean)!, !values[5]),
-    replace: (match, _name, _separator, ...values) => {
-      const value = values.find(Boolean)!;
+    accept: (match, name, separator, ...values) => acceptAssignment(name, separator, assignedValue(match, name, separator, values), !values[5]),
+    replace: (match, name, separator, ...values) => {
+      const value = assignedValue(match, name, separator, values);
       return `${match.slice(0, match.length - value.length)}${marker("password")}`;
     },
   },

@@ -38,6 +38,17 @@ export interface Prefilter extends Automaton {
 
 const lower = (code: number) => (code >= 65 && code <= 90 ? code | 0x20 : code);
 
+/** A state of the keyword trie while the automaton is built. */
+class TrieNode {
+  /** Its number, given breadth first: the root is 0. */
+  index = 0;
+  readonly children = new Map<number, TrieNode>();
+  /** The keywords ending here, those of its failure chain included once links are made. */
+  readonly ending: number[] = [];
+  /** The state for the longest proper suffix that is also in the trie (the root for none); the root's is itself. */
+  fail: TrieNode = this;
+}
+
 function automaton(keywords: readonly Keyword[]): Automaton {
   const column = new Uint8Array(128);
   let columns = 1;
@@ -45,51 +56,48 @@ function automaton(keywords: readonly Keyword[]): Automaton {
     for (let i = 0; i < text.length; i++) {
       const c = lower(text.charCodeAt(i));
       if (c >= 128) throw new Error(`redaction keyword ${JSON.stringify(text)} is not ASCII`);
-      if (column[c] === 0) column[c] = columns++;
-      if (c >= 97 && c <= 122) column[c - 32] = column[c]!;
+      // 0 is "no column yet": the first keyword holding the character gives it the next one.
+      const col = column[c] || (column[c] = columns++);
+      if (c >= 97 && c <= 122) column[c - 32] = col;
     }
   }
-  // The trie of the keywords, states numbered 0…n-1 for now.
-  const trie: number[][] = [new Array(columns).fill(-1)];
-  const ending: number[][] = [[]];
+  // The trie of the keywords.
+  const root = new TrieNode();
   keywords.forEach(({ text }, id) => {
-    let s = 0;
+    let node = root;
     for (let i = 0; i < text.length; i++) {
-      const col = column[text.charCodeAt(i)]!;
-      if (trie[s]![col] === -1) {
-        trie[s]![col] = trie.length;
-        trie.push(new Array(columns).fill(-1));
-        ending.push([]);
-      }
-      s = trie[s]![col]!;
+      // Every keyword character got a column above.
+      const col = column[text.charCodeAt(i)] ?? 0;
+      let child = node.children.get(col);
+      if (!child) node.children.set(col, (child = new TrieNode()));
+      node = child;
     }
-    ending[s]!.push(id);
+    node.ending.push(id);
   });
-  // Failure links, breadth first: a missing transition follows the failure state's.
-  const next = new Uint32Array(trie.length * columns);
-  const fail = new Array<number>(trie.length).fill(0);
-  const queue: number[] = [];
-  for (let col = 0; col < columns; col++) {
-    const t = trie[0]![col]!;
-    next[col] = Math.max(t, 0);
-    if (t > 0) queue.push(t);
-  }
-  for (let q = 0; q < queue.length; q++) {
-    const s = queue[q]!;
-    ending[s]!.push(...ending[fail[s]!]!);
-    for (let col = 0; col < columns; col++) {
-      const t = trie[s]![col]!;
-      const viaFailure = next[fail[s]! * columns + col]!;
-      if (t === -1) next[s * columns + col] = viaFailure;
-      else {
-        fail[t] = viaFailure;
-        next[s * columns + col] = t;
-        queue.push(t);
-      }
+  // Breadth first: states numbered in visiting order, failure links made, a failure's keywords inherited.
+  const order: TrieNode[] = [root];
+  // for…of reads `order` to its current end each step, so it visits the children pushed while it runs.
+  for (const node of order) {
+    for (const [col, child] of node.children) {
+      child.index = order.length;
+      order.push(child);
+      let f = node.fail;
+      while (f !== root && !f.children.has(col)) f = f.fail;
+      const target = f.children.get(col);
+      child.fail = node === root || target === undefined ? root : target;
+      child.ending.push(...child.fail.ending);
     }
   }
-  for (let i = 0; i < next.length; i++) next[i] = next[i]! * columns;
-  const output = new Map(ending.flatMap((ids, s) => (ids.length ? [[s * columns, ids] as const] : [])));
+  // Transitions with failure links folded in: a missing one follows the failure state's, whose row
+  // (it is shallower, so earlier in `order`) is already filled: `?? 0` is never taken.
+  const next = new Uint32Array(order.length * columns);
+  for (const node of order) {
+    for (let col = 0; col < columns; col++) {
+      const child = node.children.get(col);
+      next[node.index * columns + col] = child ? child.index * columns : node === root ? 0 : (next[node.fail.index * columns + col] ?? 0);
+    }
+  }
+  const output = new Map(order.flatMap((node) => (node.ending.length ? [[node.index * columns, node.ending] as const] : [])));
   const ends = new Uint8Array(next.length);
   for (const state of output.keys()) ends[state] = 1;
   return { column, next, ends, output };
@@ -127,11 +135,12 @@ export function rulesToRun(p: Prefilter, text: string): readonly RedactionRule[]
   let state = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    state = next[state + (c < 128 ? column[c]! : 0)]!;
+    // Both reads are in range (c < 128 = column.length; a state plus a column is in `next`): `?? 0` is never taken.
+    state = next[state + (c < 128 ? (column[c] ?? 0) : 0)] ?? 0;
     if (ends[state] === 0) continue;
-    for (const id of output.get(state)!) {
-      const k = keywords[id]!;
-      if (!k.exact || text.startsWith(k.text, i + 1 - k.text.length)) (found ??= new Set()).add(id);
+    for (const id of output.get(state) ?? []) {
+      const k = keywords[id];
+      if (k && (!k.exact || text.startsWith(k.text, i + 1 - k.text.length))) (found ??= new Set()).add(id);
     }
   }
   if (!found) return p.unconditional;

@@ -5,7 +5,7 @@
 export interface RedactionRule {
   kind: string;
   pattern: RegExp;
-  /** Replacement for a match; defaults to the marker. */
+  /** Replacement for a match; defaults to the marker. `groups` are the capture groups, "" for one that took no part. */
   replace?: (match: string, ...groups: string[]) => string;
   /**
    * Literals one of which the text must hold for the rule to match: the

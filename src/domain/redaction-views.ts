@@ -16,13 +16,14 @@ function percentDecode(text: string): string {
   });
 }
 
-const JSON_ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+const JSON_ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" } as const;
+const isJsonEscape = (ch: string | undefined): ch is keyof typeof JSON_ESCAPES => ch !== undefined && Object.hasOwn(JSON_ESCAPES, ch);
 
 /** One level of JSON string escapes undone. */
 function jsonUnescape(text: string): string {
   if (!text.includes("\\")) return text;
-  return text.replace(/\\(?:u([0-9A-Fa-f]{4})|(["\\/bfnrt]))/g, (_m, hex: string | undefined, ch: string | undefined) =>
-    hex ? String.fromCharCode(Number.parseInt(hex, 16)) : JSON_ESCAPES[ch!]!,
+  return text.replace(/\\(?:u([0-9A-Fa-f]{4})|(["\\/bfnrt]))/g, (m, hex: string | undefined, ch: string | undefined) =>
+    hex ? String.fromCharCode(Number.parseInt(hex, 16)) : isJsonEscape(ch) ? JSON_ESCAPES[ch] : m,
   );
 }
 

@@ -112,11 +112,14 @@ function isSecretScalar(v: unknown): v is string | number {
   return typeof v === "string" && v.length > 0 && !SCRUBBED.test(v) && !isPlaceholder(v);
 }
 
-function keyRuleFor(key: string, holder: object, keyRules: readonly RedactionRule[]): RedactionRule | undefined {
+/** A rule for the values of secret-named keys. */
+type KeyRule = RedactionRule & { keyName: RegExp };
+
+function keyRuleFor(key: string, holder: object, keyRules: readonly KeyRule[]): KeyRule | undefined {
   if (keyRules.length === 0 || !/pass|pwd|secret|token|key|auth|credential|cookie/i.test(key)) return undefined;
   const name = snakeCase(key);
   if (isModelToken(name, holder)) return undefined;
-  return keyRules.find((r) => r.keyName!.test(name));
+  return keyRules.find((r) => r.keyName.test(name));
 }
 
 /** Replaces a value named like a secret whole; the marker names the kind the text rules see in it, else the key rule's. */
@@ -129,7 +132,7 @@ function replaceNamedSecret(v: string | number, keyRule: RedactionRule, rules: r
   return marker(kind ?? keyRule.kind);
 }
 
-function scrub(value: unknown, rules: readonly RedactionRule[], keyRules: readonly RedactionRule[], counts: Map<string, number>): unknown {
+function scrub(value: unknown, rules: readonly RedactionRule[], keyRules: readonly KeyRule[], counts: Map<string, number>): unknown {
   if (typeof value === "string") return redactText(value, rules, counts);
   if (Array.isArray(value)) {
     let changed = false;
@@ -164,7 +167,7 @@ export function redactValue<T>(value: T, rules: readonly RedactionRule[], counts
   return scrub(
     value,
     rules,
-    rules.filter((r) => r.keyName),
+    rules.filter((r): r is KeyRule => r.keyName !== undefined),
     counts,
   ) as T;
 }

@@ -1,7 +1,8 @@
 /** Dot product of two equal-length vectors (cosine similarity when both are normalised). */
 export function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  // `?? 0`: were `b` the shorter, the coordinates it lacks would count as zero.
+  for (let i = 0; i < a.length; i++) s += (a[i] ?? 0) * (b[i] ?? 0);
   return s;
 }
 
@@ -12,10 +13,11 @@ export class TopK {
 
   offer(id: string, score: number): void {
     const items = this.items;
-    if (items.length === this.k && score <= items[items.length - 1]!.score) return;
-    let i = items.length;
-    while (i > 0 && items[i - 1]!.score < score) i--;
-    items.splice(i, 0, { id, score });
+    const worst = items.at(-1);
+    if (items.length === this.k && worst !== undefined && score <= worst.score) return;
+    // After every item at least as good: the first worse one, else the end.
+    const at = items.findIndex((item) => item.score < score);
+    items.splice(at === -1 ? items.length : at, 0, { id, score });
     if (items.length > this.k) items.pop();
   }
 }
@@ -24,7 +26,7 @@ export class TopK {
 export function vectorToBase64(v: Float32Array): string {
   const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   let bin = "";
-  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
+  for (const byte of bytes) bin += String.fromCharCode(byte);
   return btoa(bin);
 }
 

@@ -1,7 +1,7 @@
 import type { Candidate, DatasetRow, ExampleToStore } from "../adapters/dataset-store";
 import type { Embedder } from "../adapters/embedder";
 import type { VectorStore } from "../adapters/vector-store";
-import { sha256Hex } from "../domain/api-keys";
+import { sha256Hex } from "../domain/sha256";
 import { buildExample } from "../domain/datasets/example";
 import { upcastEvent } from "../domain/upcast";
 import { utf8ByteLength } from "../domain/utf8";
@@ -49,9 +49,9 @@ export async function curateExamples(deps: CurationDeps, ds: DatasetRow, candida
     });
   }
   const store = deps.storeFor(ds);
-  const withVectors = examples.filter((e) => e.vector);
+  const withVectors = examples.flatMap(({ vector, contentHash }) => (vector ? [{ vector, contentHash }] : []));
   const hits = withVectors.length
-    ? await store.searchBatch(withVectors.map((e) => ({ project: ds.project, vector: e.vector!, limit: 1, excludeIds: [e.contentHash] })))
+    ? await store.searchBatch(withVectors.map((e) => ({ project: ds.project, vector: e.vector, limit: 1, excludeIds: [e.contentHash] })))
     : [];
   const nearEarlier = new Set(withVectors.filter((_, i) => (hits[i]?.[0]?.score ?? 0) >= ds.rules.near_duplicate_threshold).map((e) => e.contentHash));
   const kept: typeof examples = [];
@@ -61,7 +61,8 @@ export async function curateExamples(deps: CurationDeps, ds: DatasetRow, candida
       continue;
     }
     if (nearEarlier.has(e.contentHash)) continue;
-    if (e.vector && kept.some((k) => k.vector && dot(k.vector, e.vector!) >= ds.rules.near_duplicate_threshold)) continue;
+    const { vector } = e;
+    if (vector && kept.some((k) => k.vector && dot(k.vector, vector) >= ds.rules.near_duplicate_threshold)) continue;
     kept.push(e);
   }
   await store.upsert(kept.flatMap((e) => (e.vector ? [{ id: e.contentHash, project: ds.project, vector: e.vector, payload: { event_id: e.eventId } }] : [])));

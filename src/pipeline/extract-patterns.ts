@@ -7,9 +7,9 @@ import { log } from "../adapters/log";
 import { finishWithoutPatternStatement, loadPendingExtractions, storePatternsStatements, type PatternToStore } from "../adapters/pattern-store";
 import { planCollections, type CollectionRow } from "../adapters/vector-collections";
 import type { VectorStore } from "../adapters/vector-store";
-import { sha256Hex } from "../domain/api-keys";
+import { sha256Hex } from "../domain/sha256";
 import { extractHeuristically, type InteractionFacts } from "../domain/patterns/heuristic-extractor";
-import { patternSearchText, type ExtractedPattern, type ExtractorName } from "../domain/patterns/pattern";
+import { patternPoint, patternSearchText, type ExtractedPattern, type ExtractorName } from "../domain/patterns/pattern";
 import { contentOf } from "../domain/text-content";
 
 export const PATTERN_KIND = "patterns";
@@ -68,9 +68,10 @@ export async function embedAndUpsert(deps: PatternDeps, items: readonly PatternT
   const plan = await planCollections(deps.db, PATTERN_KIND, deps.embedder.model, deps.embedder.dimension, now);
   const vectors = await deps.embedder.embed(items.map((i) => patternSearchText(i.pattern)));
   await deps.storeFor(plan.write).upsert(
-    items.flatMap((item, i) =>
-      vectors[i] ? [{ id: item.id, project: item.project, vector: vectors[i]!, payload: { pattern_id: item.id, source: item.source, tags: item.tags, value: item.value } }] : [],
-    ),
+    items.flatMap((item, i) => {
+      const vector = vectors[i];
+      return vector ? [patternPoint(item, vector)] : [];
+    }),
   );
 }
 

@@ -1,4 +1,4 @@
-import { DependencyUnavailableError, callWithBreaker } from "../adapters/breaker";
+import { breakerOptions, DependencyUnavailableError, callWithBreaker } from "../adapters/breaker";
 import { joinUrl } from "../adapters/join-url";
 import { readConfig } from "../config";
 import { responseFacts, SseCollector, type AnswerFacts } from "../domain/proxy-answers";
@@ -60,7 +60,9 @@ export function resolveUpstream(env: Env, name: string): ResolvedUpstream | Prox
     };
   }
   if (!upstream.keySecret) return { upstream };
-  const apiKey = (env as unknown as Record<string, unknown>)[upstream.keySecret];
+  // The secret's name is only known at run time (PROXY_UPSTREAMS names it): look it up among all the bindings.
+  const bindings: Readonly<Record<string, unknown>> = { ...env };
+  const apiKey = bindings[upstream.keySecret];
   if (typeof apiKey !== "string" || apiKey === "") {
     return {
       status: 503,
@@ -96,35 +98,25 @@ export async function proxyCall(env: Env, schedule: (work: Promise<unknown>) => 
   const started = Date.now();
   let res: Response;
   try {
-    res = await callWithBreaker(
-      env.DB,
-      `proxy_${upstream.name}`,
-      {
-        timeoutMs: config.OUTBOUND_TIMEOUT_MS,
-        failuresToOpen: config.BREAKER_FAILURES,
-        halfOpenAfterMs: config.BREAKER_HALF_OPEN_SECONDS * 1000,
-        keepSignalAfterReturn: true,
-      },
-      async (signal) => {
-        const answer = await fetch(joinUrl(upstream.baseUrl, request.op), {
-          method: "POST",
-          signal,
-          redirect: "manual",
-          headers: {
-            "Content-Type": "application/json",
-            Accept: input.accept ?? "application/json",
-            ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}),
-          },
-          // The validated object, re-serialised: what the upstream reads is what was checked and is logged.
-          body: JSON.stringify(request.body),
-        });
-        if (answer.status >= 500) {
-          await answer.body?.cancel();
-          throw new Error(`upstream answered HTTP ${answer.status}`);
-        }
-        return answer;
-      },
-    );
+    res = await callWithBreaker(env.DB, `proxy_${upstream.name}`, breakerOptions(config, { keepSignalAfterReturn: true }), async (signal) => {
+      const answer = await fetch(joinUrl(upstream.baseUrl, request.op), {
+        method: "POST",
+        signal,
+        redirect: "manual",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: input.accept ?? "application/json",
+          ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}),
+        },
+        // The validated object, re-serialised: what the upstream reads is what was checked and is logged.
+        body: JSON.stringify(request.body),
+      });
+      if (answer.status >= 500) {
+        await answer.body?.cancel();
+        throw new Error(`upstream answered HTTP ${answer.status}`);
+      }
+      return answer;
+    });
   } catch (err) {
     if (err instanceof DependencyUnavailableError) return { status: 503, code: "upstream_unavailable", message: err.message, headers: { "Retry-After": "30" } };
     return { status: 502, code: "upstream_failed", message: scrubKey(err instanceof Error ? err.message : "upstream failed") };

@@ -2,7 +2,7 @@ import { listBreakerStates } from "../adapters/breaker-states";
 import { probeDatabase } from "../adapters/database-probe";
 import { type Check, probeDependencies } from "../adapters/dependency-probes";
 import { listJobRuns } from "../adapters/job-runs";
-import { currentPressure } from "../adapters/pressure";
+import { currentPressure, pressureBudget } from "../adapters/pressure";
 import type { Config } from "../config";
 import type { Env } from "../env";
 
@@ -61,12 +61,7 @@ export async function checkReadiness(env: Env, config: Config, schedules: Record
   }
 
   if (checks.database.status === "ok") {
-    const pressure = await currentPressure(
-      env.DB,
-      { maxBacklogEvents: config.BACKPRESSURE_MAX_BACKLOG_EVENTS, maxLagSeconds: config.BACKPRESSURE_MAX_LAG_SECONDS },
-      now,
-      0,
-    );
+    const pressure = await currentPressure(env.DB, pressureBudget(config), now, 0);
     checks.queue = {
       status: pressure.overBudget ? "degraded" : "ok",
       reason: pressure.overBudget

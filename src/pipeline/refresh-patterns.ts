@@ -4,7 +4,7 @@ import { findEvent } from "../adapters/event-store";
 import { extractWithLlm } from "../adapters/llm-extractor";
 import { patternsAfter, patternsNeedingReextract, storePatternsStatements, type PatternToStore } from "../adapters/pattern-store";
 import { advanceFillStatements, planCollections } from "../adapters/vector-collections";
-import { patternSearchText } from "../domain/patterns/pattern";
+import { patternPoint, patternSearchText } from "../domain/patterns/pattern";
 import { upcastEvent } from "../domain/upcast";
 import { embedAndUpsert, factsOf, PATTERN_KIND, type PatternDeps } from "./extract-patterns";
 
@@ -53,16 +53,13 @@ export async function fillNewCollection(deps: PatternDeps, pageSize: number, now
   if (plan.write.status !== "filling") return 0;
   const page = await patternsAfter(deps.db, plan.write.cursor, pageSize);
   const vectors = await deps.embedder.embed(page.map((p) => patternSearchText(p)));
-  await deps
-    .storeFor(plan.write)
-    .upsert(
-      page.flatMap((p, i) =>
-        vectors[i]
-          ? [{ id: p.id, project: p.project, vector: vectors[i]!, payload: { pattern_id: p.id, source: p.source, tags: p.tags, value: p.value } }]
-          : [],
-      ),
-    );
-  const cursor = page.length ? page[page.length - 1]!.seq : plan.write.cursor;
+  await deps.storeFor(plan.write).upsert(
+    page.flatMap((p, i) => {
+      const vector = vectors[i];
+      return vector ? [patternPoint(p, vector)] : [];
+    }),
+  );
+  const cursor = page.at(-1)?.seq ?? plan.write.cursor;
   await commitTogether(deps.db, advanceFillStatements(deps.db, plan.write, cursor, page.length < pageSize));
   return page.length;
 }

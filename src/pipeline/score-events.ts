@@ -5,7 +5,7 @@ import { requestExtractionsStatement } from "../adapters/pattern-store";
 import { loadFeedbackFor, latestScores, type ScoreToWrite, type ScoringConfig, writeScoresStatement } from "../adapters/scoring-store";
 import { cacheSimilarityStatement, readSimilarityCache } from "../adapters/similarity-cache";
 import type { VectorStore } from "../adapters/vector-store";
-import { sha256Hex } from "../domain/api-keys";
+import { sha256Hex } from "../domain/sha256";
 import type { Outcome, Rating } from "../domain/event-schema";
 import { complexityComponent, feedbackComponent, outcomeComponent, REUSABILITY_NEIGHBOURS, similarityComponents, type Components } from "../domain/scoring/components";
 import { chooseProfile, DEFAULT_PROFILE } from "../domain/scoring/profiles";
@@ -67,7 +67,8 @@ export async function scoreEvents(
         ...(response !== undefined ? { responseChars: response.length } : {}),
         ...(typeof toolCalls === "number" && toolCalls >= 0 ? { toolCalls } : {}),
       }),
-      ...similarity.get(record.eventId)!,
+      // findSimilarity answers for every record; one it had no answer for would have unknown similarity.
+      ...(similarity.get(record.eventId) ?? similarityComponents(null)),
     };
     const profileName = chooseProfile(deps.scoring.rules, { type: e.type, source: e.source, ...(e.tags ? { tags: e.tags } : {}) });
     const profile = deps.scoring.profiles.get(profileName) ?? deps.scoring.profiles.get(DEFAULT_PROFILE);
@@ -132,7 +133,10 @@ async function findSimilarity(
     return true;
   });
   const vectors = await deps.embedder.embed(toSearch.map((p) => p.text));
-  const searchable = toSearch.flatMap((p, i) => (vectors[i] ? [{ p, vector: vectors[i]! }] : []));
+  const searchable = toSearch.flatMap((p, i) => {
+    const vector = vectors[i];
+    return vector ? [{ p, vector }] : [];
+  });
   const hits = searchable.length
     ? await deps.store.searchBatch(
         searchable.map(({ p, vector }) => ({
@@ -144,7 +148,10 @@ async function findSimilarity(
       )
     : [];
   const fresh = new Map<string, number[]>();
-  for (const [i, { p }] of searchable.entries()) fresh.set(p.hash, hits[i]!.map((h) => h.score));
+  for (const [i, { p }] of searchable.entries()) {
+    const found = hits[i]; // one answer per search: a search without one stays unknown, and uncached
+    if (found) fresh.set(p.hash, found.map((h) => h.score));
+  }
 
   for (const p of pending) {
     let neighbours: number[] | null;

@@ -1,6 +1,7 @@
 import { projectRedactionCounts, type DatasetRow } from "../adapters/dataset-store";
 import { nextSnapshotVersion, recordSnapshot, snapshotChanges, snapshotPage, stageSnapshotMembers } from "../adapters/snapshot-store";
 import { formatExample, type ExportFormat } from "../domain/datasets/export-formats";
+import { toHex } from "../domain/sha256";
 
 /** Lines read per page while hashing or exporting a snapshot (bounded memory). */
 export const SNAPSHOT_PAGE = 1000;
@@ -21,15 +22,16 @@ export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number
   let bytes = 0;
   for (let after = 0; ; ) {
     const page = await snapshotPage(db, ds.project, ds.name, version, after, SNAPSHOT_PAGE);
-    if (page.length === 0) break;
+    const last = page.at(-1);
+    if (!last) break;
     const chunk = encoder.encode(page.map((p) => `${p.line}\n`).join(""));
     await writer.write(chunk);
     examples += page.length;
     bytes += chunk.byteLength;
-    after = page[page.length - 1]!.seq;
+    after = last.seq;
   }
   await writer.close();
-  const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const sha256 = toHex(await digest.digest);
   await recordSnapshot(db, ds, { version, examples, bytes, sha256 }, now);
   return { version, examples, bytes, sha256 };
 }
@@ -42,11 +44,12 @@ export function exportSnapshot(db: D1Database, ds: DatasetRow, version: number, 
     {
       async pull(controller) {
         const page = await snapshotPage(db, ds.project, ds.name, version, after, SNAPSHOT_PAGE);
-        if (page.length === 0) {
+        const last = page.at(-1);
+        if (!last) {
           controller.close();
           return;
         }
-        after = page[page.length - 1]!.seq;
+        after = last.seq;
         controller.enqueue(encoder.encode(page.map((p) => `${formatExample(p, format, { dataset: ds.name, version })}\n`).join("")));
       },
     },

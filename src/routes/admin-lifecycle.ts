@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listArchives } from "../adapters/archive-index";
 import { ADMIN, recordAudit } from "../adapters/audit-store";
-import { type RetentionPolicy, retentionByProject, setRetention } from "../adapters/retention-store";
-import type { Config } from "../config";
+import { retentionByProject, retentionDefaults, setRetention } from "../adapters/retention-store";
 import { PROJECT_NAME } from "../domain/api-keys";
 import { named } from "../openapi/names";
 import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
@@ -112,21 +111,12 @@ const restoreRoute = createRoute({
   },
 });
 
-function defaultsOf(config: Config): RetentionPolicy {
-  return {
-    raw_events_days: config.RETENTION_RAW_EVENTS_DAYS,
-    processed_days: config.RETENTION_PROCESSED_DAYS,
-    dead_letters_days: config.RETENTION_DEAD_LETTERS_DAYS,
-    archives_days: config.RETENTION_ARCHIVES_DAYS,
-  };
-}
-
 /** Retention policies, archives and restores. Mounted under /v1/admin (admin token). */
 export const adminLifecycleRoutes = routeApp();
 
 adminLifecycleRoutes.openapi(readRetention, async (c) => {
   const { project } = c.req.valid("param");
-  const defaults = defaultsOf(c.get("config"));
+  const defaults = retentionDefaults(c.get("config"));
   const policies = await retentionByProject(c.env.DB, defaults);
   return c.json({ project, policy: policies.get(project) ?? defaults, defaults }, 200);
 });

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { findApiKey } from "../adapters/key-store";
-import { apiKeyId, secretsEqual, sha256Hex } from "../domain/api-keys";
+import { apiKeyId, secretsEqual } from "../domain/api-keys";
+import { sha256Hex } from "../domain/sha256";
 import type { Env } from "../env";
 import { ApiError } from "./errors";
 import { chargeRateLimit, routeClassOf } from "./rate-limit";

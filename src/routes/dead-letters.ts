@@ -100,7 +100,7 @@ deadLetterRoutes.openapi(listRoute, async (c) => {
         created_at: new Date(r.created_at).toISOString(),
         replayed_at: r.replayed_at === null ? null : new Date(r.replayed_at).toISOString(),
       })),
-      next_before: rows.length ? rows[rows.length - 1]!.created_at : null,
+      next_before: rows.at(-1)?.created_at ?? null,
     },
     200,
   );

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { incrementCounter } from "../adapters/counters";
 import { findEvent } from "../adapters/event-store";
-import { currentPressure } from "../adapters/pressure";
+import { currentPressure, pressureBudget } from "../adapters/pressure";
 import { eventV1Schema } from "../domain/event-schema";
 import { splitBody } from "../domain/ingest-batch";
 import { legacyEnvelopeSchema } from "../domain/legacy/envelope";
@@ -162,12 +162,7 @@ eventsRoutes.route("/", scoreRoutes);
 eventsRoutes.openapi(ingest, async (c) => {
   const started = Date.now();
   const config = c.get("config");
-  const pressure = await currentPressure(
-    c.env.DB,
-    { maxBacklogEvents: config.BACKPRESSURE_MAX_BACKLOG_EVENTS, maxLagSeconds: config.BACKPRESSURE_MAX_LAG_SECONDS },
-    started,
-    config.BACKPRESSURE_CACHE_MS,
-  );
+  const pressure = await currentPressure(c.env.DB, pressureBudget(config), started, config.BACKPRESSURE_CACHE_MS);
   if (pressure.overBudget) {
     await incrementCounter(c.env.DB, "backpressure_rejections_total", 1).run();
     throw new ApiError(429, {

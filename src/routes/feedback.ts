@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { countTargets, storeFeedback } from "../adapters/feedback-store";
-import { sha256Hex } from "../domain/api-keys";
+import { sha256Hex } from "../domain/sha256";
 import { feedbackIdSource, feedbackSchema, scrubFeedback } from "../domain/feedback-schema";
 import { redactionRules } from "../domain/redaction";
 import { named } from "../openapi/names";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { toFieldErrors } from "../domain/event-schema";
-import { MAX_OTLP_DEPTH, mapGenAiSpans, otlpTracesSchema } from "../domain/otlp";
+import { MAX_OTLP_DEPTH, mapGenAiSpans, otlpAnyValueSchema, otlpKeyValueSchema, otlpTracesSchema } from "../domain/otlp";
 import { parseStrictJson } from "../domain/strict-json";
 import { named } from "../openapi/names";
 import { errorResponses, type Examples, json, requires, routeApp } from "../openapi/route-kit";
@@ -15,11 +15,8 @@ import { isProblem } from "../domain/problem";
  * OTLP's AnyValue and KeyValue are recursive (z.lazy, src/domain/otlp.ts): zod-to-openapi
  * follows an unnamed lazy schema into itself until the stack overflows, and refers to a named one.
  */
-const keyValueSchema = otlpTracesSchema.shape.resourceSpans.unwrap().element.shape.resource.unwrap().shape.attributes.unwrap().element as unknown as z.ZodLazy<
-  z.ZodObject<{ key: z.ZodString; value: z.ZodOptional<z.ZodType> }>
->;
-named(keyValueSchema, "OtlpKeyValue");
-named(keyValueSchema.unwrap().shape.value.unwrap(), "OtlpAnyValue");
+named(otlpKeyValueSchema, "OtlpKeyValue");
+named(otlpAnyValueSchema, "OtlpAnyValue");
 
 const SPAN = {
   traceId: "5b8efff798038103d269b633813fc60c",
@@ -93,7 +90,8 @@ otlpRoutes.use("*", requireProjectKey);
  * plus Gleaner's per-span results.
  */
 otlpRoutes.openapi(exportTraces, async (c) => {
-  const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const [mediaType = ""] = (c.req.header("Content-Type") ?? "").split(";");
+  const type = mediaType.trim().toLowerCase();
   if (type !== "application/json") {
     throw new ApiError(415, "unsupported_media_type", "send OTLP/HTTP with the JSON encoding (Content-Type: application/json); protobuf is not supported");
   }

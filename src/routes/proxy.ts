@@ -113,6 +113,7 @@ for (const op of PROXIED_OPERATIONS) {
 
     const requestId = c.get("requestId");
     const given = c.req.header("X-Request-Id");
+    const accept = c.req.header("Accept");
     const answer = await proxyCall(c.env, (work) => c.executionCtx.waitUntil(work), {
       ...target,
       request: valid.request,
@@ -120,7 +121,7 @@ for (const op of PROXIED_OPERATIONS) {
       requestId,
       // The request-context middleware keeps a sane client id as the request id; anything else is dropped.
       ...(given === requestId ? { clientRequestId: given } : {}),
-      ...(c.req.header("Accept") ? { accept: c.req.header("Accept")! } : {}),
+      ...(accept ? { accept } : {}),
     });
     if (answer instanceof Response) return answer;
     throw refuse(answer);

@@ -35,6 +35,6 @@ describe("docs match the code", () => {
     expect(DEFAULTS.MAX_EVENTS_PER_REQUEST).toBe(1000);
     expect(readme).toMatch(/\| events per request \| 1,000 \| `MAX_EVENTS_PER_REQUEST`/);
     expect(DEFAULTS.MAX_EVENT_BYTES).toBe(64 * 1024);
-    expect(readme).toMatch(/\| one event \(its JSON, UTF-8\) \| 64 KiB \| `MAX_EVENT_BYTES`/);
+    expect(readme).toMatch(/\| one event \(its stored JSON, UTF-8\) \| 64 KiB \| `MAX_EVENT_BYTES`/);
   });
 });

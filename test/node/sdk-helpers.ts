@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { resolve } from "node:path";
 import { splitBody, validateItems } from "../../src/domain/ingest-batch";
+import { isProblem } from "../../src/domain/problem";
 import { createGleanerClient, type GleanerClientOptions } from "../../sdk/src/index";
 
 export const FAKE_KEY = "gl_test_key";
@@ -134,14 +135,14 @@ export class FakeGleaner {
       return error(413, "payload_too_large", `the body exceeds the limit of ${this.limits.maxBodyBytes} bytes`);
     }
     const items = splitBody(raw.toString("utf8"), req.headers["content-type"] ?? "");
-    if (!Array.isArray(items)) return error(items.status, items.code, items.message);
+    if (!Array.isArray(items)) return error(problemStatus(items.problem), items.problem, items.message);
     seen.events = items.length;
     const validated = validateItems(items, {
       maxEventsPerRequest: this.limits.maxEventsPerRequest,
       maxEventBytes: this.limits.maxEventBytes,
       redaction: [],
     });
-    if ("status" in validated) return error(validated.status, validated.code, validated.message);
+    if (isProblem(validated)) return error(problemStatus(validated.problem), validated.problem, validated.message);
     const results = validated.results.map((r) => {
       if (r.status !== "accepted") return r;
       if (this.stored.has(r.id)) return { ...r, status: "duplicate" as const };
@@ -270,4 +271,9 @@ export function startProducer(options: { url: string; key: string; journal: stri
   });
   const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_code, signal) => r(signal)));
   return { child, ids, exited };
+}
+
+/** The statuses src/routes/errors.ts gives the body problems this fake can meet. */
+function problemStatus(code: string): number {
+  return code === "too_many_events" ? 413 : code === "unsupported_media_type" ? 415 : 400;
 }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/domain/api-keys";
+import { sha256Hex } from "../../src/domain/sha256";
 import { feedbackIdSource, feedbackSchema } from "../../src/domain/feedback-schema";
 import { app } from "../../src/app";
 import { call, createKey } from "./helpers";

@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { secretForms, secretScrubber, UPSTREAM_KEY_MARKER } from "../../src/domain/proxy-secret-scrub";
+import { toHex } from "../../src/domain/sha256";
 import worker from "../../src/index";
 import { createKey, eventually, getEvent } from "./helpers";
 
@@ -23,7 +24,7 @@ const encodings = (secret: string) => [
   btoa(secret),
   btoa(`user:${secret}`),
   btoa(`Bearer ${secret}`).replaceAll("+", "-").replaceAll("/", "_"),
-  [...new TextEncoder().encode(secret)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+  toHex(new TextEncoder().encode(secret)),
 ];
 
 describe("secretScrubber", () => {

@@ -70,9 +70,9 @@ function get(record: unknown, path: string): unknown {
 }
 
 function remove(record: LegacyRecord, path: string): void {
-  const keys = path.split(".");
-  const last = keys.pop()!;
-  const parent = keys.length ? get(record, keys.join(".")) : record;
+  const dot = path.lastIndexOf(".");
+  const last = path.slice(dot + 1);
+  const parent = dot >= 0 ? get(record, path.slice(0, dot)) : record;
   if (typeof parent === "object" && parent !== null) delete (parent as LegacyRecord)[last];
 }
 

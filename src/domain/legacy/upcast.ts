@@ -2,7 +2,7 @@ import { toFieldErrors, type FieldError } from "../event-schema";
 import { legacyEventId } from "./event-id";
 import { legacyEnvelopeSchema, MAX_RECORD_DEPTH, nestsDeeperThan } from "./envelope";
 import { applyRules, type LegacyRecord } from "./field-rules";
-import { LEGACY_FORMATS } from "./formats";
+import { legacyFormatOf } from "./formats";
 import { findScrubbed } from "./scrubbed";
 import { pickTimestamp } from "./timestamp";
 
@@ -43,7 +43,7 @@ function upcast(value: unknown): UpcastResult {
   const time = pickTimestamp(record);
   if (!time.ok) return { ok: false, errors: [time.error] };
 
-  const format = LEGACY_FORMATS.find((f) => f.matches(record, typed.type, origin.file))!;
+  const format = legacyFormatOf(record, typed.type, origin.file);
   const rest: LegacyRecord = structuredClone(record);
   for (const key of [...typed.keys, time.key]) delete rest[key];
   const fields = applyRules(record, rest, format.rules(typed.type));

@@ -43,9 +43,10 @@ function globMatch(pattern: string, value: string | undefined): boolean {
 /** The first rule whose every given field matches picks the profile; otherwise `default`. */
 export function chooseProfile(rules: readonly ProfileRule[], event: { type: string; source: string; tags?: readonly string[] }): string {
   for (const rule of rules) {
+    const { tag } = rule;
     if (rule.type !== undefined && !globMatch(rule.type, event.type)) continue;
     if (rule.source !== undefined && !globMatch(rule.source, event.source)) continue;
-    if (rule.tag !== undefined && !(event.tags ?? []).some((t) => globMatch(rule.tag!, t))) continue;
+    if (tag !== undefined && !(event.tags ?? []).some((t) => globMatch(tag, t))) continue;
     return rule.profile;
   }
   return DEFAULT_PROFILE;

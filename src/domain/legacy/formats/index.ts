@@ -3,6 +3,7 @@ import { hybridHead, hybridJan } from "./hybrid";
 import { ralph } from "./ralph";
 import { directInference, healthSpider, nodeDispatcher, queueLockContention, spoolAgentStep } from "./spool";
 import type { LegacyFormat } from "./types";
+import type { LegacyRecord } from "../field-rules";
 import { unknownFormat } from "./unknown";
 import { vscode } from "./vscode";
 
@@ -26,3 +27,8 @@ export const LEGACY_FORMATS: readonly LegacyFormat[] = [
   hybridJan,
   unknownFormat,
 ];
+
+/** The format a record goes to: the first in LEGACY_FORMATS that matches it, which is at worst `unknown` (it matches any). */
+export function legacyFormatOf(record: LegacyRecord, type: string, file: string): LegacyFormat {
+  return LEGACY_FORMATS.find((f) => f.matches(record, type, file)) ?? unknownFormat;
+}
