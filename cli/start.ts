@@ -34,10 +34,7 @@ const gleaner = await startGleaner(projectDir, settings);
 const base = gleaner.url.origin;
 const shown = relative(process.cwd(), settings.dataDir);
 const dataDir = shown === "" ? "." : shown.startsWith("..") ? settings.dataDir : shown;
-const token =
-  settings.adminTokenSource === "generated"
-    ? `$(cat ${dataDir}/admin-token)`
-    : "$GLEANER_ADMIN_TOKEN";
+const token = settings.adminTokenSource === "generated" ? `$(cat ${dataDir}/admin-token)` : "$GLEANER_ADMIN_TOKEN";
 
 console.log(`Gleaner listening on ${base}`);
 console.log(`  dashboard:   ${base}/`);

@@ -18,11 +18,21 @@ const outcome = process.argv[3] ?? "success";
 const projectDir = resolve(import.meta.dirname, "..");
 const dataDir = mkdtempSync(join(tmpdir(), "gleaner-capacity-"));
 const varNames = Object.keys(unstable_readConfig({ config: join(projectDir, "wrangler.toml") }).vars ?? {});
-const settings = resolveSettings(projectDir, { ...process.env, PORT: "0", GLEANER_DATA_DIR: dataDir, GLEANER_ADMIN_TOKEN: "capacity-admin-token-0123456789" }, varNames);
+const settings = resolveSettings(
+  projectDir,
+  { ...process.env, PORT: "0", GLEANER_DATA_DIR: dataDir, GLEANER_ADMIN_TOKEN: "capacity-admin-token-0123456789" },
+  varNames,
+);
 const gleaner = await startGleaner(projectDir, settings);
 const base = gleaner.url.origin;
 const admin = { Authorization: `Bearer ${settings.adminToken}` };
-const metric = (text: string, series: string) => Number(text.split("\n").find((l) => l.startsWith(`${series} `))?.split(" ")[1] ?? NaN);
+const metric = (text: string, series: string) =>
+  Number(
+    text
+      .split("\n")
+      .find((l) => l.startsWith(`${series} `))
+      ?.split(" ")[1] ?? NaN,
+  );
 const metrics = async () => (await fetch(`${base}/metrics`)).text();
 
 try {
@@ -40,7 +50,11 @@ try {
       outcome,
       latency_ms: 800,
     }));
-    const res = await fetch(`${base}/v1/events`, { method: "POST", headers: { ...admin, Authorization: `Bearer ${key}`, "Content-Type": "application/json" }, body: JSON.stringify({ events }) });
+    const res = await fetch(`${base}/v1/events`, {
+      method: "POST",
+      headers: { ...admin, Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ events }),
+    });
     if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
   }
   for (;;) {

@@ -77,20 +77,39 @@ export const CHUNK_MAX_EVENTS = 500;
 export const CHUNK_MAX_BYTES = 1024 * 1024;
 
 const positiveInt = (fallback: number) =>
-  z.coerce.number().int().positive().optional().transform((v) => v ?? fallback);
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .transform((v) => v ?? fallback);
 
 const nonNegative = (fallback: number) =>
-  z.coerce.number().min(0).optional().transform((v) => v ?? fallback);
+  z.coerce
+    .number()
+    .min(0)
+    .optional()
+    .transform((v) => v ?? fallback);
 
 const unitInterval = (fallback: number) =>
-  z.coerce.number().min(0).max(1).optional().transform((v) => v ?? fallback);
+  z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .transform((v) => v ?? fallback);
 
 const configSchema = z.object({
   MAX_BODY_BYTES: positiveInt(DEFAULTS.MAX_BODY_BYTES),
   MAX_CONTROL_BODY_BYTES: positiveInt(DEFAULTS.MAX_CONTROL_BODY_BYTES),
   MAX_EVENTS_PER_REQUEST: positiveInt(DEFAULTS.MAX_EVENTS_PER_REQUEST),
   MAX_EVENT_BYTES: positiveInt(DEFAULTS.MAX_EVENT_BYTES),
-  RELAY_AFTER_SECONDS: z.coerce.number().int().min(0).optional().transform((v) => v ?? DEFAULTS.RELAY_AFTER_SECONDS),
+  RELAY_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .transform((v) => v ?? DEFAULTS.RELAY_AFTER_SECONDS),
   RELAY_MAX_BATCHES: positiveInt(DEFAULTS.RELAY_MAX_BATCHES),
   HIGH_VALUE_MIN_VALUE: unitInterval(DEFAULTS.HIGH_VALUE_MIN_VALUE),
   HIGH_VALUE_MIN_CONFIDENCE: unitInterval(DEFAULTS.HIGH_VALUE_MIN_CONFIDENCE),
@@ -121,7 +140,12 @@ const configSchema = z.object({
   REDACTION_DISABLED: z
     .string()
     .optional()
-    .transform((v) => (v ?? DEFAULTS.REDACTION_DISABLED).split(",").map((k) => k.trim()).filter(Boolean)),
+    .transform((v) =>
+      (v ?? DEFAULTS.REDACTION_DISABLED)
+        .split(",")
+        .map((k) => k.trim())
+        .filter(Boolean),
+    ),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -37,11 +37,19 @@ const overrideSchema = z.string().regex(/^(on|off|\d{1,3})$/);
 /** Parses FLAGS (`name=on|off|percent`, comma-separated); unknown names or bad values throw, naming them. */
 export function parseFlagOverrides(text: string | undefined): Partial<Record<FlagName, { enabled: boolean; rollout_percent: number }>> {
   const out: Partial<Record<FlagName, { enabled: boolean; rollout_percent: number }>> = {};
-  for (const entry of (text ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (text ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [name, value = ""] = entry.split("=");
     if (!name || !(name in FLAGS)) throw new Error(`FLAGS names an unknown flag '${name}'`);
     if (!overrideSchema.safeParse(value).success) throw new Error(`FLAGS value for '${name}' must be on, off or a percentage`);
-    out[name as FlagName] = value === "on" ? { enabled: true, rollout_percent: 100 } : value === "off" ? { enabled: false, rollout_percent: 0 } : { enabled: true, rollout_percent: Math.min(100, Number(value)) };
+    out[name as FlagName] =
+      value === "on"
+        ? { enabled: true, rollout_percent: 100 }
+        : value === "off"
+          ? { enabled: false, rollout_percent: 0 }
+          : { enabled: true, rollout_percent: Math.min(100, Number(value)) };
   }
   return out;
 }

@@ -8,9 +8,7 @@ export interface LineOrigin {
   line: number;
 }
 
-export type ClassifiedLine =
-  | { kind: "send"; json: string; type?: string }
-  | { kind: "quarantine"; reason: string; text: string };
+export type ClassifiedLine = { kind: "send"; json: string; type?: string } | { kind: "quarantine"; reason: string; text: string };
 
 const decoder = new TextDecoder("utf-8");
 

@@ -41,9 +41,7 @@ export type Decision<K extends KnownFile> =
 export async function expandPatterns(patterns: readonly string[], cwd: string): Promise<string[]> {
   const literal = patterns.filter((p) => !isDynamicPattern(p)).map((p) => resolve(cwd, p));
   const dynamic = patterns.filter((p) => isDynamicPattern(p));
-  const globbed = dynamic.length
-    ? await glob(dynamic, { cwd, absolute: true, onlyFiles: true, dot: true, expandDirectories: false })
-    : [];
+  const globbed = dynamic.length ? await glob(dynamic, { cwd, absolute: true, onlyFiles: true, dot: true, expandDirectories: false }) : [];
   return [...new Set([...literal, ...globbed])];
 }
 

@@ -1,9 +1,7 @@
 import { backoffDelay, retryAfterMs, sleep, type RetryPolicy } from "./backoff";
 
 /** The server's verdict on one envelope. */
-export type EventOutcome =
-  | { status: "accepted" | "duplicate" }
-  | { status: "rejected"; errors: { path: string; message: string }[] };
+export type EventOutcome = { status: "accepted" | "duplicate" } | { status: "rejected"; errors: { path: string; message: string }[] };
 
 /** A failure that retrying cannot fix (wrong key, wrong URL): stop without moving the checkpoint. */
 export class FatalSendError extends Error {}
@@ -34,7 +32,8 @@ function rejectAll(count: number, message: string): EventOutcome[] {
 }
 
 function outcomesFrom(results: unknown, count: number): EventOutcome[] {
-  if (!Array.isArray(results) || results.length !== count) throw new FatalSendError(`the server answered ${Array.isArray(results) ? results.length : "no"} results for ${count} events`);
+  if (!Array.isArray(results) || results.length !== count)
+    throw new FatalSendError(`the server answered ${Array.isArray(results) ? results.length : "no"} results for ${count} events`);
   return results.map((r: { status?: string; errors?: { path: string; message: string }[] }) => {
     if (r.status === "accepted" || r.status === "duplicate") return { status: r.status };
     return { status: "rejected", errors: r.errors ?? [{ path: "", message: "rejected without a reason" }] };

@@ -44,8 +44,7 @@ export function wrapOpenAI<T extends { chat: { completions: { create: (...args: 
   fields: Omit<TracedOptions, "request"> = {},
 ): T {
   const completions = openai.chat.completions;
-  const create = (request: unknown, ...rest: unknown[]) =>
-    client.traced(() => Promise.resolve(completions.create(request, ...rest)), { ...fields, request });
+  const create = (request: unknown, ...rest: unknown[]) => client.traced(() => Promise.resolve(completions.create(request, ...rest)), { ...fields, request });
   return withProperty(openai, "chat", withProperty(openai.chat, "completions", withProperty(completions, "create", create)));
 }
 

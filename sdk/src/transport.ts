@@ -37,11 +37,8 @@ export async function postWithRetry(conn: Connection, path: string, body: string
       const { status, retryAfter, body: answerBody } = await postOnce(conn, path, body);
       if (!isRetryable(status)) return { status, body: answerBody };
       const asked = parseRetryAfter(retryAfter);
-      wait =
-        asked === undefined
-          ? backoffDelay(attempt, conn.retry)
-          : Math.min(conn.retry.maxRetryAfterMs, asked) * (1 + Math.random() * 0.2);
-    } catch (err) {
+      wait = asked === undefined ? backoffDelay(attempt, conn.retry) : Math.min(conn.retry.maxRetryAfterMs, asked) * (1 + Math.random() * 0.2);
+    } catch (_err) {
       if (conn.signal.aborted) throw conn.signal.reason;
       wait = backoffDelay(attempt, conn.retry);
     }

@@ -48,9 +48,7 @@ export interface FieldError {
 }
 
 /** The server's verdict on one event. Only a verdict removes an event from the buffer. */
-export type EventVerdict =
-  | { id: string; status: "accepted" | "duplicate" }
-  | { id: string; status: "rejected"; errors: FieldError[] };
+export type EventVerdict = { id: string; status: "accepted" | "duplicate" } | { id: string; status: "rejected"; errors: FieldError[] };
 
 /** What the server decided about the events since the previous `flush()`. */
 export interface FlushReport {

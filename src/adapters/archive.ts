@@ -57,7 +57,10 @@ export async function writeVerifiedArchive(bucket: R2Bucket, key: string, projec
     to_time: new Date(Math.max(...records.map((r) => r.receivedAt))).toISOString(),
     compressed_bytes: compressed.byteLength,
   };
-  await bucket.put(key, compressed, { httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" }, customMetadata: { sha256, events: String(records.length) } });
+  await bucket.put(key, compressed, {
+    httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
+    customMetadata: { sha256, events: String(records.length) },
+  });
   await bucket.put(`${key}.manifest.json`, JSON.stringify(manifest, null, 2), { httpMetadata: { contentType: "application/json" } });
   const back = await readArchive(bucket, key);
   if (back === null) throw new Error(`archive ${key} is missing right after it was written`);

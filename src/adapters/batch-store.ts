@@ -8,9 +8,7 @@ export interface PendingBatch {
 /** Chunks not finished and last enqueued before `cutoff`, oldest first. Relayed rows get `enqueued_at = now >= cutoff`, so one run never picks a chunk twice. */
 export async function listStaleBatches(db: D1Database, cutoff: number, limit: number): Promise<PendingBatch[]> {
   const { results } = await db
-    .prepare(
-      "SELECT batch_id, project FROM ingest_batches WHERE done_at IS NULL AND enqueued_at < ?1 ORDER BY enqueued_at, batch_id LIMIT ?2",
-    )
+    .prepare("SELECT batch_id, project FROM ingest_batches WHERE done_at IS NULL AND enqueued_at < ?1 ORDER BY enqueued_at, batch_id LIMIT ?2")
     .bind(cutoff, limit)
     .all<PendingBatch>();
   return results;

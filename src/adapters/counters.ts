@@ -23,9 +23,7 @@ export type CounterName =
 /** A statement adding `by` to a counter; put it in the same batch as the change it counts. */
 export function incrementCounter(db: D1Database, name: CounterName, by: number, labels = ""): D1PreparedStatement {
   return db
-    .prepare(
-      "INSERT INTO counters (name, labels, value) VALUES (?1, ?2, ?3) ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
-    )
+    .prepare("INSERT INTO counters (name, labels, value) VALUES (?1, ?2, ?3) ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value")
     .bind(name, labels, by);
 }
 

@@ -78,7 +78,9 @@ export interface Candidate {
 export async function candidatesAfter(db: D1Database, project: string, cursor: number, limit: number): Promise<Candidate[]> {
   const { results } = await db
     .prepare(
-      `SELECT ${EVENT_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")}, s.value AS score_value, s.confidence AS score_confidence, s.profile AS score_profile
+      `SELECT ${EVENT_COLUMNS.split(", ")
+        .map((c) => `e.${c}`)
+        .join(", ")}, s.value AS score_value, s.confidence AS score_confidence, s.profile AS score_profile
        FROM events e
        LEFT JOIN event_scores s ON s.rowid = (
          SELECT s2.rowid FROM event_scores s2 WHERE s2.project = e.project AND s2.event_id = e.event_id ORDER BY s2.scored_at DESC, s2.rowid DESC LIMIT 1)

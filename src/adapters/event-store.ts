@@ -119,10 +119,7 @@ export function toRecord(row: EventRow): EventRecord {
 export const EVENT_COLUMNS = "seq, project, event_id, schema_version, status, received_at, processed_at, payload";
 
 export async function findEvent(db: D1Database, project: string, eventId: string): Promise<EventRecord | null> {
-  const row = await db
-    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE project = ?1 AND event_id = ?2`)
-    .bind(project, eventId)
-    .first<EventRow>();
+  const row = await db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE project = ?1 AND event_id = ?2`).bind(project, eventId).first<EventRow>();
   return row ? toRecord(row) : null;
 }
 
@@ -140,12 +137,7 @@ export async function loadUnprocessedChunk(db: D1Database, batchId: string): Pro
  * only rows still `received`, in the same transaction that flips them. The
  * statements in `alongWith` (the chunk's scores) commit in that transaction too.
  */
-export async function markChunkProcessed(
-  db: D1Database,
-  batchId: string,
-  now: number,
-  alongWith: readonly D1PreparedStatement[] = [],
-): Promise<number> {
+export async function markChunkProcessed(db: D1Database, batchId: string, now: number, alongWith: readonly D1PreparedStatement[] = []): Promise<number> {
   const [, flipped] = await db.batch([
     db
       .prepare(

@@ -19,9 +19,7 @@ export async function recordJobStart(db: D1Database, name: string, now: number):
 }
 
 export function recordJobSuccessStatement(db: D1Database, name: string, now: number, result: unknown): D1PreparedStatement {
-  return db
-    .prepare("UPDATE job_runs SET last_success_at = ?2, last_result = ?3, last_error = NULL WHERE name = ?1")
-    .bind(name, now, JSON.stringify(result));
+  return db.prepare("UPDATE job_runs SET last_success_at = ?2, last_result = ?3, last_error = NULL WHERE name = ?1").bind(name, now, JSON.stringify(result));
 }
 
 export function recordJobFailureStatement(db: D1Database, name: string, error: string): D1PreparedStatement {

@@ -16,7 +16,9 @@ export interface StoredKey {
 export async function createApiKey(db: D1Database, project: string, now: number) {
   const id = randomId(16);
   const key = formatApiKey(id, randomSecret());
-  await drizzle(db).insert(apiKeys).values({ id, project, keyHash: await sha256Hex(key), createdAt: now });
+  await drizzle(db)
+    .insert(apiKeys)
+    .values({ id, project, keyHash: await sha256Hex(key), createdAt: now });
   return { id, key, project, created_at: new Date(now).toISOString() };
 }
 

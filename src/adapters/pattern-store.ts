@@ -11,7 +11,9 @@ export interface PendingExtraction {
 export async function loadPendingExtractions(db: D1Database, project: string, eventIds: readonly string[]): Promise<PendingExtraction[]> {
   const { results } = await db
     .prepare(
-      `SELECT ${EVENT_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")},
+      `SELECT ${EVENT_COLUMNS.split(", ")
+        .map((c) => `e.${c}`)
+        .join(", ")},
               (SELECT s.value FROM event_scores s WHERE s.project = e.project AND s.event_id = e.event_id ORDER BY s.scored_at DESC LIMIT 1) AS score_value
        FROM extractions x JOIN events e ON e.project = x.project AND e.event_id = x.event_id
        WHERE x.project = ?1 AND x.status = 'pending' AND x.event_id IN (SELECT value FROM json_each(?2)) ORDER BY e.seq`,
@@ -40,7 +42,16 @@ export interface PatternToStore {
  */
 export function storePatternsStatements(db: D1Database, items: readonly PatternToStore[], now: number): D1PreparedStatement[] {
   if (items.length === 0) return [];
-  const rows = items.map((p) => [p.project, p.id, JSON.stringify({ ...p.pattern, tags: p.tags }), p.extractor, p.needsReextract ? 1 : 0, p.value, p.source, p.eventId]);
+  const rows = items.map((p) => [
+    p.project,
+    p.id,
+    JSON.stringify({ ...p.pattern, tags: p.tags }),
+    p.extractor,
+    p.needsReextract ? 1 : 0,
+    p.value,
+    p.source,
+    p.eventId,
+  ]);
   const json = JSON.stringify(rows);
   const byExtractor = Map.groupBy(items, (p) => p.extractor);
   return [

@@ -10,9 +10,7 @@ export interface FeedbackRef {
 /** Feedback after the cursor, oldest first, received before `settledBefore`. */
 export async function listFeedbackAfter(db: D1Database, cursor: number, settledBefore: number, limit: number): Promise<FeedbackRef[]> {
   const { results } = await db
-    .prepare(
-      "SELECT seq, project, event_id, interaction_id FROM feedback WHERE seq > ?1 AND received_at < ?2 ORDER BY seq LIMIT ?3",
-    )
+    .prepare("SELECT seq, project, event_id, interaction_id FROM feedback WHERE seq > ?1 AND received_at < ?2 ORDER BY seq LIMIT ?3")
     .bind(cursor, settledBefore, limit)
     .all<FeedbackRef>();
   return results;
@@ -39,16 +37,12 @@ export async function loadProcessedTargets(
  * Events after `afterSeq` scored with an older version of `profile` and not yet
  * with `version`, in server order.
  */
-export async function listScoredWithOlderVersion(
-  db: D1Database,
-  profile: string,
-  version: number,
-  afterSeq: number,
-  limit: number,
-): Promise<EventRecord[]> {
+export async function listScoredWithOlderVersion(db: D1Database, profile: string, version: number, afterSeq: number, limit: number): Promise<EventRecord[]> {
   const { results } = await db
     .prepare(
-      `SELECT ${EVENT_COLUMNS.split(", ").map((c) => `e.${c}`).join(", ")} FROM events e
+      `SELECT ${EVENT_COLUMNS.split(", ")
+        .map((c) => `e.${c}`)
+        .join(", ")} FROM events e
        WHERE e.seq > ?3 AND e.status = 'processed'
          AND EXISTS (SELECT 1 FROM event_scores s WHERE s.project = e.project AND s.event_id = e.event_id AND s.profile = ?1 AND s.profile_version < ?2)
          AND NOT EXISTS (SELECT 1 FROM event_scores s WHERE s.project = e.project AND s.event_id = e.event_id AND s.profile = ?1 AND s.profile_version = ?2)

@@ -41,12 +41,7 @@ export interface FeedbackRow {
 }
 
 /** All feedback that targets any of the given events, by event id or interaction id, oldest first. */
-export async function loadFeedbackFor(
-  db: D1Database,
-  project: string,
-  eventIds: readonly string[],
-  interactionIds: readonly string[],
-): Promise<FeedbackRow[]> {
+export async function loadFeedbackFor(db: D1Database, project: string, eventIds: readonly string[], interactionIds: readonly string[]): Promise<FeedbackRow[]> {
   const { results } = await db
     .prepare(
       `SELECT seq, event_id, interaction_id, rating, outcome FROM feedback

@@ -27,7 +27,11 @@ export async function relayInbox(env: Env, config: Config, options: RelayOptions
     await env.TELEMETRY_QUEUE.sendBatch(
       page.map((b) => ({ body: { kind: "ingest_batch", batch_id: b.batch_id, project: b.project } satisfies TelemetryMessage })),
     );
-    await markRelayed(env.DB, page.map((b) => b.batch_id), now);
+    await markRelayed(
+      env.DB,
+      page.map((b) => b.batch_id),
+      now,
+    );
     relayed += page.length;
   }
   return { relayed_batches: relayed, cutoff: new Date(cutoff).toISOString() };

@@ -19,7 +19,9 @@ export const events = sqliteTable(
     clientTimeMs: integer("client_time_ms").notNull(),
     interactionId: text("interaction_id"),
     receivedAt: integer("received_at").notNull(),
-    status: text("status", { enum: ["received", "processed"] }).notNull().default("received"),
+    status: text("status", { enum: ["received", "processed"] })
+      .notNull()
+      .default("received"),
     processedAt: integer("processed_at"),
     payload: text("payload").notNull(),
   },
@@ -135,10 +137,7 @@ export const eventScores = sqliteTable(
     reason: text("reason").notNull(),
     scoredAt: integer("scored_at").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.project, t.eventId, t.profile, t.profileVersion] }),
-    index("event_scores_latest").on(t.project, t.eventId, t.scoredAt),
-  ],
+  (t) => [primaryKey({ columns: [t.project, t.eventId, t.profile, t.profileVersion] }), index("event_scores_latest").on(t.project, t.eventId, t.scoredAt)],
 );
 
 /** Feedback, kept even when its event has not arrived yet; `seq` orders it for the re-scoring cursor. */
@@ -246,7 +245,9 @@ export const extractions = sqliteTable(
   {
     project: text("project").notNull(),
     eventId: text("event_id").notNull(),
-    status: text("status", { enum: ["pending", "done"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "done"] })
+      .notNull()
+      .default("pending"),
     patternId: text("pattern_id"),
     enqueuedAt: integer("enqueued_at").notNull(),
     attempts: integer("attempts").notNull().default(0),

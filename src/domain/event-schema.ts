@@ -58,8 +58,6 @@ export function toFieldErrors(error: { issues: readonly z.core.$ZodIssue[] }): F
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(",") : ""),
     message:
-      issue.code === "unrecognized_keys"
-        ? `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: put custom data in attributes`
-        : issue.message,
+      issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: put custom data in attributes` : issue.message,
   }));
 }

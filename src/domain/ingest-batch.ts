@@ -163,7 +163,9 @@ export function validateItems(
     }
     const event = parsed.data;
     if (!limits.internal && RESERVED_ID_PREFIXES.some((p) => event.id.startsWith(p))) {
-      reject([{ path: "id", message: `ids starting with '${RESERVED_ID_PREFIXES.join("', '")}' are reserved for events Gleaner records itself`, code: "reserved_id" }]);
+      reject([
+        { path: "id", message: `ids starting with '${RESERVED_ID_PREFIXES.join("', '")}' are reserved for events Gleaner records itself`, code: "reserved_id" },
+      ]);
       return;
     }
     // Identity fields stay as sent (they are the idempotency key); every other string is scrubbed.

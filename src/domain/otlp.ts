@@ -174,7 +174,12 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
           type: `gen_ai.${operation}`,
           source: str(resource.get("service.name")) ?? str(attrs.get("gen_ai.system")) ?? str(attrs.get("gen_ai.provider.name")) ?? "otel",
           timestamp: nanosToIso(start) ?? nanosToIso(end) ?? new Date(0).toISOString(),
-          outcome: code === "2" || code === "STATUS_CODE_ERROR" || attrs.has("error.type") ? "failure" : code === "1" || code === "STATUS_CODE_OK" ? "success" : "unknown",
+          outcome:
+            code === "2" || code === "STATUS_CODE_ERROR" || attrs.has("error.type")
+              ? "failure"
+              : code === "1" || code === "STATUS_CODE_OK"
+                ? "success"
+                : "unknown",
           tags: ["otel"],
           attributes: {
             trace_id: span.traceId,

@@ -10,9 +10,7 @@ export interface JsonProblem {
   message: string;
 }
 
-export type StrictJsonResult =
-  | { ok: true; value: unknown }
-  | { ok: false; code: JsonProblemCode | "invalid_json"; path: string; message: string };
+export type StrictJsonResult = { ok: true; value: unknown } | { ok: false; code: JsonProblemCode | "invalid_json"; path: string; message: string };
 
 export interface StrictJsonOptions {
   /** Deepest nesting of objects and arrays accepted (the top level is depth 1). */

@@ -1,5 +1,4 @@
-const ISO_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?(Z)?$/;
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?(Z)?$/;
 
 /** Epoch values below this are seconds, at or above it milliseconds (year 5138 in seconds). */
 const SECONDS_CEILING = 1e11;

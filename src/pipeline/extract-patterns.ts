@@ -50,7 +50,10 @@ export async function patternIdOf(project: string, facts: InteractionFacts): Pro
 }
 
 /** The LLM extractor when configured and reachable, else the heuristic one (marked for re-extraction). */
-export async function extractOne(deps: PatternDeps, facts: InteractionFacts): Promise<{ pattern: ExtractedPattern; extractor: ExtractorName; needsReextract: boolean }> {
+export async function extractOne(
+  deps: PatternDeps,
+  facts: InteractionFacts,
+): Promise<{ pattern: ExtractedPattern; extractor: ExtractorName; needsReextract: boolean }> {
   if (deps.llm) {
     try {
       return { pattern: await extractWithLlm(deps.db, deps.llm, deps.breaker, facts), extractor: "llm", needsReextract: false };

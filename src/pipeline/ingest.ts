@@ -54,7 +54,9 @@ export async function ingestItems(
   const repeatedInRequest = validated.results.filter((r) => r.status === "duplicate").length;
   const alongWith = [
     observeStageDuration(env.DB, "ingest", (Date.now() - started) / 1000),
-    ...[...validated.redactions].map(([kind, n]) => incrementCounter(env.DB, "redactions_total", n, `kind="${labelValue(kind)}",project="${labelValue(project)}"`)),
+    ...[...validated.redactions].map(([kind, n]) =>
+      incrementCounter(env.DB, "redactions_total", n, `kind="${labelValue(kind)}",project="${labelValue(project)}"`),
+    ),
   ];
   let results = validated.results;
   let stored: { inserted: Set<string>; storedBatchIds: string[] };
@@ -68,7 +70,9 @@ export async function ingestItems(
   results = results.map((r) => (r.status === "accepted" && !inserted.has(r.id) ? { ...r, status: "duplicate" } : r));
 
   if (storedBatchIds.length > 0) {
-    const messages = storedBatchIds.map((batch_id) => ({ body: { kind: "ingest_batch", batch_id, project, request_id: requestId } satisfies TelemetryMessage }));
+    const messages = storedBatchIds.map((batch_id) => ({
+      body: { kind: "ingest_batch", batch_id, project, request_id: requestId } satisfies TelemetryMessage,
+    }));
     try {
       await env.TELEMETRY_QUEUE.sendBatch(messages);
     } catch (err) {
@@ -116,7 +120,12 @@ async function storeOneByOne(
   const next = results.map((r): EventResult => {
     const reason = refused.get(r.index);
     if (reason === undefined) return r;
-    return { index: r.index, ...(r.id ? { id: r.id } : {}), status: "rejected", errors: [{ path: "", message: `the database refused this event: ${databaseReason(reason)}`, code: "refused" }] };
+    return {
+      index: r.index,
+      ...(r.id ? { id: r.id } : {}),
+      status: "rejected",
+      errors: [{ path: "", message: `the database refused this event: ${databaseReason(reason)}`, code: "refused" }],
+    };
   });
   const rejected = next.filter((r) => r.status === "rejected").length;
   await commitTogether(db, [
@@ -129,6 +138,9 @@ async function storeOneByOne(
 
 /** The constraint part of a D1 error, without internals (file paths, SQL). */
 function databaseReason(message: string): string {
-  const m = /(NOT NULL constraint failed|UNIQUE constraint failed|CHECK constraint failed|constraint failed|too big|malformed JSON|[A-Za-z ]+refused)[^\n]{0,80}/i.exec(message);
+  const m =
+    /(NOT NULL constraint failed|UNIQUE constraint failed|CHECK constraint failed|constraint failed|too big|malformed JSON|[A-Za-z ]+refused)[^\n]{0,80}/i.exec(
+      message,
+    );
   return m ? m[0].replace(/:\s*SQLITE_\w+$/, "") : "constraint failed";
 }

@@ -7,7 +7,14 @@ import { cacheSimilarityStatement, readSimilarityCache } from "../adapters/simil
 import type { VectorStore } from "../adapters/vector-store";
 import { sha256Hex } from "../domain/sha256";
 import type { Outcome, Rating } from "../domain/event-schema";
-import { complexityComponent, feedbackComponent, outcomeComponent, REUSABILITY_NEIGHBOURS, similarityComponents, type Components } from "../domain/scoring/components";
+import {
+  complexityComponent,
+  feedbackComponent,
+  outcomeComponent,
+  REUSABILITY_NEIGHBOURS,
+  similarityComponents,
+  type Components,
+} from "../domain/scoring/components";
 import { chooseProfile, DEFAULT_PROFILE } from "../domain/scoring/profiles";
 import { isHighValue, scoreInteraction } from "../domain/scoring/score";
 import { contentOf } from "../domain/text-content";
@@ -150,7 +157,11 @@ async function findSimilarity(
   const fresh = new Map<string, number[]>();
   for (const [i, { p }] of searchable.entries()) {
     const found = hits[i]; // one answer per search: a search without one stays unknown, and uncached
-    if (found) fresh.set(p.hash, found.map((h) => h.score));
+    if (found)
+      fresh.set(
+        p.hash,
+        found.map((h) => h.score),
+      );
   }
 
   for (const p of pending) {

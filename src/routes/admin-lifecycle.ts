@@ -6,7 +6,7 @@ import { PROJECT_NAME } from "../domain/api-keys";
 import { named } from "../openapi/names";
 import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
 import { restoreArchive } from "../pipeline/restore-archive";
-import { ApiError, problemError } from "./errors";
+import { problemError } from "./errors";
 import { isProblem } from "../domain/problem";
 
 const days = z.number().int().min(1).max(36_500);

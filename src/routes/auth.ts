@@ -13,8 +13,7 @@ function bearer(header: string | undefined): string | null {
   return m?.[1] ?? null;
 }
 
-const unauthorized = (message: string) =>
-  new ApiError(401, "unauthorized", message, null, { "WWW-Authenticate": 'Bearer realm="gleaner"' });
+const unauthorized = (message: string) => new ApiError(401, "unauthorized", message, null, { "WWW-Authenticate": 'Bearer realm="gleaner"' });
 
 /**
  * Requires a live project key. A request may name its project (`X-Gleaner-Project`

@@ -18,7 +18,9 @@ function fakeD1(): { dataDir: string; db: Database.Database } {
   const dir = join(dataDir, "d1", "miniflare-D1DatabaseObject");
   mkdirSync(dir, { recursive: true });
   const db = new Database(join(dir, "test.sqlite"));
-  for (const file of readdirSync(join(PROJECT_DIR, "migrations")).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(join(PROJECT_DIR, "migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     db.exec(readFileSync(join(PROJECT_DIR, "migrations", file), "utf8").replaceAll("--> statement-breakpoint", ""));
   }
   return { dataDir, db };
@@ -57,7 +59,17 @@ describe("bench harness (no service started)", () => {
 
   it("generates every kind of bad payload", () => {
     const kinds = new Set(fc.sample(badPayload, { numRuns: 2000, seed: 1 }).map((p) => p.kind));
-    for (const kind of ["wrong_type", "missing_field", "huge_string", "deep_nesting", "invalid_utf8", "truncated_json", "wrong_content_type", "wrong_shape", "oversized_body"]) {
+    for (const kind of [
+      "wrong_type",
+      "missing_field",
+      "huge_string",
+      "deep_nesting",
+      "invalid_utf8",
+      "truncated_json",
+      "wrong_content_type",
+      "wrong_shape",
+      "oversized_body",
+    ]) {
       expect(kinds).toContain(kind);
     }
   });
@@ -66,7 +78,9 @@ describe("bench harness (no service started)", () => {
     const { dataDir, db } = fakeD1();
     storeEvent(db, "a");
     storeEvent(db, "b");
-    db.exec("INSERT INTO counters (name, labels, value) VALUES ('events_received_total', '', 2), ('events_processed_total', '', 2), ('events_scored_total', 'reason=\"ingest\"', 2)");
+    db.exec(
+      "INSERT INTO counters (name, labels, value) VALUES ('events_received_total', '', 2), ('events_processed_total', '', 2), ('events_scored_total', 'reason=\"ingest\"', 2)",
+    );
     db.close();
     const audit = auditStore(dataDir, "p", new Set(["a", "b"]));
     expect(audit.events).toEqual({ stored: 2, lost: 0, duplicated: 0, unprocessed: 0 });
@@ -79,7 +93,9 @@ describe("bench harness (no service started)", () => {
     storeEvent(db, "a", { highValue: true });
     storeEvent(db, "b", { processed: false, scores: 0 });
     storeEvent(db, "c", { scores: 2 });
-    db.exec("INSERT INTO counters (name, labels, value) VALUES ('events_received_total', '', 3), ('events_processed_total', '', 3), ('events_scored_total', 'reason=\"ingest\"', 3)");
+    db.exec(
+      "INSERT INTO counters (name, labels, value) VALUES ('events_received_total', '', 3), ('events_processed_total', '', 3), ('events_scored_total', 'reason=\"ingest\"', 3)",
+    );
     db.close();
     const audit = auditStore(dataDir, "p", new Set(["a", "b", "c", "never-stored"]));
     expect(audit.events.lost).toBe(1);

@@ -41,7 +41,16 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     sent += 80;
     browser = await playwright!.chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       timeout: 30_000,
     });
   });
@@ -98,7 +107,15 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
       const response = await route.fetch();
       const overview = (await response.json()) as Record<string, unknown>;
       overview.recent_patterns = [
-        { id: "p-1", problem: "Rotate logs without losing lines <script>", lesson: "Use copytruncate.", extractor: "heuristic", value: 0.82, skills: ["ops"], created_at: new Date().toISOString() },
+        {
+          id: "p-1",
+          problem: "Rotate logs without losing lines <script>",
+          lesson: "Use copytruncate.",
+          extractor: "heuristic",
+          value: 0.82,
+          skills: ["ops"],
+          created_at: new Date().toISOString(),
+        },
       ];
       overview.datasets = [{ name: "sft-main", version: 3, examples: 1200, size_bytes: 3_400_000, updated_at: new Date().toISOString() }];
       await route.fulfill({ response, json: overview });
@@ -126,7 +143,11 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     expect(await textWhen(page, "#received", /^80$/)).toBe("80");
 
     // More events while the page polls, so throughput moves between polls.
-    for (const [batch, count] of [["dash-b", 60], ["dash-c", 150], ["dash-d", 90]] as const) {
+    for (const [batch, count] of [
+      ["dash-b", 60],
+      ["dash-c", 150],
+      ["dash-d", 90],
+    ] as const) {
       await new Promise((r) => setTimeout(r, 1_500));
       expect(await sendEvents(gleaner!.base, key, batch, count)).toBe(202);
       sent += count;

@@ -115,12 +115,7 @@ export async function startPrometheus(configYaml: string): Promise<PrometheusSer
   const port = await freePort();
   const child = spawn(
     "prometheus",
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--log.level=warn",
-    ],
+    [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

@@ -79,7 +79,12 @@ describe.skipIf(skip)("Prometheus against a running Gleaner", () => {
 
   it("loads the shipped alert rules and evaluates them without errors, none firing", async () => {
     const base = prometheus!.base;
-    interface Rule { name: string; health: string; lastError?: string; state: string }
+    interface Rule {
+      name: string;
+      health: string;
+      lastError?: string;
+      state: string;
+    }
     const rules = await waitFor(async () => {
       const body = (await (await fetch(`${base}/api/v1/rules?type=alert`)).json()) as { data: { groups: { rules: Rule[] }[] } };
       const all = body.data.groups.flatMap((g) => g.rules);

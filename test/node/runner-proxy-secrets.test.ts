@@ -59,7 +59,14 @@ describe("PROXY_UPSTREAMS under npm start", () => {
         seen.push(req.headers.authorization);
         req.resume().on("end", () => {
           res.writeHead(200, { "Content-Type": "application/json" });
-          res.end(JSON.stringify({ id: "c1", object: "chat.completion", model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] }));
+          res.end(
+            JSON.stringify({
+              id: "c1",
+              object: "chat.completion",
+              model: "m",
+              choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+            }),
+          );
         });
       });
       await new Promise<void>((ok) => upstream!.listen(0, "127.0.0.1", ok));

@@ -191,7 +191,12 @@ describe("413: too large batches are split, not dropped", () => {
     const before = fake.eventRequests().length;
     for (let i = 0; i < 30; i++) await client.track(event(100 + i));
     await client.flush();
-    expect(fake.eventRequests().slice(before).every((r) => r.status === 202)).toBe(true);
+    expect(
+      fake
+        .eventRequests()
+        .slice(before)
+        .every((r) => r.status === 202),
+    ).toBe(true);
     await client.close();
   });
 

@@ -129,7 +129,8 @@ export class FakeGleaner {
       req.socket.destroy();
       return;
     }
-    if (fault && "status" in fault) return answer(fault.status, fault.body ?? { error: { code: "injected", message: "injected fault", details: null } }, fault.headers);
+    if (fault && "status" in fault)
+      return answer(fault.status, fault.body ?? { error: { code: "injected", message: "injected fault", details: null } }, fault.headers);
 
     if (raw.length > this.limits.maxBodyBytes) {
       return error(413, "payload_too_large", `the body exceeds the limit of ${this.limits.maxBodyBytes} bytes`);

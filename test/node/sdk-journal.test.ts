@@ -44,8 +44,7 @@ describe("file journal: a producer crash loses nothing", () => {
 
   it("ignores a line torn by a crash mid-write and resends only the unsettled events", async () => {
     const path = journalPath();
-    const line = (seq: number, id: string) =>
-      `{"s":${seq},"e":${JSON.stringify({ id, type: "t", source: "s", timestamp: "2026-01-01T00:00:00Z" })}}\n`;
+    const line = (seq: number, id: string) => `{"s":${seq},"e":${JSON.stringify({ id, type: "t", source: "s", timestamp: "2026-01-01T00:00:00Z" })}}\n`;
     writeFileSync(path, line(1, "a") + line(2, "b") + line(3, "c") + `{"a":[1,3]}\n` + line(4, "d") + `{"s":5,"e":{"id":"tor`);
     const client = clientFor(fake, { journal: fileJournal(path) });
     expect((await client.flush()).accepted).toEqual(["b", "d"]);
@@ -77,8 +76,14 @@ describe("file journal: a producer crash loses nothing", () => {
       const json = JSON.stringify({ id: `e${seq}`, type: "t", source: "s", timestamp: 1 });
       return { seq, id: `e${seq}`, json, bytes: json.length };
     };
-    await journal.append(Array.from({ length: 80 }, (_, i) => entry(i + 1)), false);
-    await journal.append(Array.from({ length: 20 }, (_, i) => entry(i + 81)), true);
+    await journal.append(
+      Array.from({ length: 80 }, (_, i) => entry(i + 1)),
+      false,
+    );
+    await journal.append(
+      Array.from({ length: 20 }, (_, i) => entry(i + 81)),
+      true,
+    );
     await journal.settle(Array.from({ length: 49 }, (_, i) => i + 1));
     expect(readFileSync(path, "utf8").split("\n")).toHaveLength(100 + 1 + 1);
     await journal.settle([50]);

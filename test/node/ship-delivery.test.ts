@@ -15,13 +15,15 @@ function setup(records: Record<string, unknown>[] | string) {
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => inference(from + i));
-const readJsonl = (path: string) => readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const readJsonl = (path: string) =>
+  readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 
 describe("gleaner ship: delivery", () => {
   it("retries 5xx and 429 with backoff, honouring Retry-After", async () => {
-    server = await startFakeGleaner((n) =>
-      n <= 2 ? { status: 503 } : n === 3 ? { status: 429, headers: { "Retry-After": "1" } } : undefined,
-    );
+    server = await startFakeGleaner((n) => (n <= 2 ? { status: 503 } : n === 3 ? { status: 429, headers: { "Retry-After": "1" } } : undefined));
     const { file, state } = setup(range(0, 5));
     const { summary, logs } = await ship({ url: server.url, patterns: [file], stateDir: state });
     expect(summary).toMatchObject({ lines: 5, accepted: 5 });
@@ -35,7 +37,16 @@ describe("gleaner ship: delivery", () => {
     const errors = [{ path: "record.timestamp", message: "the record has no timestamp (nor ts)" }];
     server = await startFakeGleaner((n, events) =>
       n === 1
-        ? { status: 400, body: { error: { code: "no_valid_events", message: "no event was valid", details: { results: events.map((_, index) => ({ index, status: "rejected", errors })) } } } }
+        ? {
+            status: 400,
+            body: {
+              error: {
+                code: "no_valid_events",
+                message: "no event was valid",
+                details: { results: events.map((_, index) => ({ index, status: "rejected", errors })) },
+              },
+            },
+          }
         : undefined,
     );
     const { file, state } = setup([{ event_type: "x" }, { event_type: "y" }]);
@@ -59,7 +70,9 @@ describe("gleaner ship: delivery", () => {
   });
 
   it("splits a batch the server finds too large", async () => {
-    server = await startFakeGleaner((_n, events) => (events.length > 2 ? { status: 413, body: { error: { code: "payload_too_large", message: "too big" } } } : undefined));
+    server = await startFakeGleaner((_n, events) =>
+      events.length > 2 ? { status: 413, body: { error: { code: "payload_too_large", message: "too big" } } } : undefined,
+    );
     const { file, state } = setup(range(0, 7));
     const { summary } = await ship({ url: server.url, patterns: [file], stateDir: state });
     expect(summary).toMatchObject({ lines: 7, accepted: 7 });
@@ -72,7 +85,17 @@ describe("gleaner ship: delivery", () => {
     let batches = 0;
     const crash = new Error("simulated crash after the server acknowledged");
     await expect(
-      ship({ url: server.url, patterns: [file], stateDir: state, batchLines: 50, hooks: { beforeCheckpoint: () => { if (++batches === 2) throw crash; } } }),
+      ship({
+        url: server.url,
+        patterns: [file],
+        stateDir: state,
+        batchLines: 50,
+        hooks: {
+          beforeCheckpoint: () => {
+            if (++batches === 2) throw crash;
+          },
+        },
+      }),
     ).rejects.toBe(crash);
     expect(server.stored.size).toBe(100);
     const { summary } = await ship({ url: server.url, patterns: [file], stateDir: state, batchLines: 50 });
@@ -113,14 +136,15 @@ describe("gleaner ship: delivery", () => {
 describe("gleaner ship: corrupt lines", () => {
   it("quarantines what is not a JSON object, with the reason, and counts it", async () => {
     server = await startFakeGleaner();
-    const text = [
-      pyJson(inference(1)),
-      '{"event_type": "local_inference", "timestamp": "2026-06-01T00:00:00Z", "query": "cut',
-      pyJson({ ...inference(2), latency_ms: Number.NaN, score: Number.POSITIVE_INFINITY }),
-      "[1, 2, 3]",
-      "",
-      pyJson(inference(3)),
-    ].join("\n") + "\n";
+    const text =
+      [
+        pyJson(inference(1)),
+        '{"event_type": "local_inference", "timestamp": "2026-06-01T00:00:00Z", "query": "cut',
+        pyJson({ ...inference(2), latency_ms: Number.NaN, score: Number.POSITIVE_INFINITY }),
+        "[1, 2, 3]",
+        "",
+        pyJson(inference(3)),
+      ].join("\n") + "\n";
     const { file, state } = setup(text);
     const { summary } = await ship({ url: server.url, patterns: [file], stateDir: state });
     expect(summary).toEqual({ files: 1, lines: 6, accepted: 3, duplicates: 0, rejected: 0, quarantined: 3, truncated: 0 });

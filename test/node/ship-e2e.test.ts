@@ -87,7 +87,8 @@ const getEvent = async (id: string) => {
   const res = await fetch(`${gleaner.base}/v1/events/${id}`, { headers: { Authorization: `Bearer ${key}` } });
   return res.status === 200 ? ((await res.json()) as { event: Record<string, any> }).event : null;
 };
-const storedTotal = async () => ((await (await fetch(`${gleaner.base}/v1/admin/stats`, { headers: ADMIN })).json()) as { events: { total: number } }).events.total;
+const storedTotal = async () =>
+  ((await (await fetch(`${gleaner.base}/v1/admin/stats`, { headers: ADMIN })).json()) as { events: { total: number } }).events.total;
 
 describe("gleaner ship against a real Gleaner", () => {
   it("ships every timestamp form, surrogate pairs and hashed text through the CLI", async () => {
@@ -100,10 +101,25 @@ describe("gleaner ship against a real Gleaner", () => {
       { event: "task_submitted", task_id: "u", backend: "aider", prompt_length: 3, timestamp: "2026-01-05T17:49:37.069463" },
       inference(1, { timestamp: "2026-06-01T12:00:00.123456Z" }),
       inference(2, { timestamp: "2026-06-01T12:00:00.123456+00:00Z" }),
-      { timestamp: 1780164119.2421105, event: "health_spider_cycle", event_type: "health_spider_cycle", source: "health-spider", zones_checked: 4, anomalies: 0, cycle_seconds: 7.9 },
+      {
+        timestamp: 1780164119.2421105,
+        event: "health_spider_cycle",
+        event_type: "health_spider_cycle",
+        source: "health-spider",
+        zones_checked: 4,
+        anomalies: 0,
+        cycle_seconds: 7.9,
+      },
       { ts: 1781000000.5, event_type: "workflow_step_complete", execution_id: "ex", node_id: "n", batch_id: "b", status: "completed", duration_s: 0.25 },
       inference(3, { query: "Quelle est la température ? 🔥🚀", response: "Très chaude — 40 °C 😅" }),
-      { timestamp: "2026-08-20T10:00:01+00:00", event: "local_inference", event_type: "local_inference", query: hash, response: "[REDACTED:secrets_detected:aws_key]", latency_ms: 5 },
+      {
+        timestamp: "2026-08-20T10:00:01+00:00",
+        event: "local_inference",
+        event_type: "local_inference",
+        query: hash,
+        response: "[REDACTED:secrets_detected:aws_key]",
+        latency_ms: 5,
+      },
       inference(4, { latency_ms: Number.NaN }),
     ];
     // Python's json.dumps escapes (\ud83d\udd25) for all but one line, which holds raw UTF-8 emoji.
@@ -141,12 +157,33 @@ describe("gleaner ship against a real Gleaner", () => {
   it("loses nothing and stores nothing twice when it dies between send and checkpoint", async () => {
     const dir = tempDir();
     const file = join(dir, "ralph-events.jsonl");
-    writeFileSync(file, lines(Array.from({ length: 300 }, (_, i) => ({ event: "iteration_completed", task_id: "crash", iteration: i, backend: "aider", exit_code: 0, timestamp: "2026-03-08T10:00:00+00:00" }))));
+    writeFileSync(
+      file,
+      lines(
+        Array.from({ length: 300 }, (_, i) => ({
+          event: "iteration_completed",
+          task_id: "crash",
+          iteration: i,
+          backend: "aider",
+          exit_code: 0,
+          timestamp: "2026-03-08T10:00:00+00:00",
+        })),
+      ),
+    );
     const before = await storedTotal();
     const crash = new Error("crash after the acknowledgement, before the checkpoint");
     let batches = 0;
     const options = { url: gleaner.base, key, patterns: [file], stateDir: join(dir, "state"), batchLines: 100 };
-    await expect(ship({ ...options, hooks: { beforeCheckpoint: () => { if (++batches === 2) throw crash; } } })).rejects.toBe(crash);
+    await expect(
+      ship({
+        ...options,
+        hooks: {
+          beforeCheckpoint: () => {
+            if (++batches === 2) throw crash;
+          },
+        },
+      }),
+    ).rejects.toBe(crash);
     expect((await storedTotal()) - before).toBe(200);
     const { summary } = await ship(options);
     expect(summary).toMatchObject({ lines: 200, duplicates: 100, accepted: 100 });
@@ -157,7 +194,17 @@ describe("gleaner ship against a real Gleaner", () => {
     const dir = tempDir();
     const file = join(dir, "aidb-events.jsonl");
     const count = 6000;
-    writeFileSync(file, lines(Array.from({ length: count }, (_, i) => ({ timestamp: `2026-01-01T00:00:00.${String(i).padStart(6, "0")}+00:00`, source: "aidb", event_type: "skills_list", metadata: { n: i } }))));
+    writeFileSync(
+      file,
+      lines(
+        Array.from({ length: count }, (_, i) => ({
+          timestamp: `2026-01-01T00:00:00.${String(i).padStart(6, "0")}+00:00`,
+          source: "aidb",
+          event_type: "skills_list",
+          metadata: { n: i },
+        })),
+      ),
+    );
     const state = join(dir, "state");
     const before = await storedTotal();
     const relay = await countingRelay(gleaner.base);

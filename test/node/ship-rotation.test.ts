@@ -128,7 +128,10 @@ describe("gleaner ship: partial lines", () => {
       `truncated:${lines(range(0, 2)).length}`,
       "accepted:0",
     ]);
-    const quarantine = readFileSync(join(state, "quarantine.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const quarantine = readFileSync(join(state, "quarantine.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(quarantine).toHaveLength(1);
     expect(quarantine[0]).toMatchObject({ reason: "no newline before the file was rotated away", text: partial, file: "hybrid-events.jsonl" });
     expect(questions()).toEqual([...expected(0, 2), "question 50"]);
@@ -147,7 +150,10 @@ describe("gleaner ship: rotation while it was not running", () => {
     const { summary, outcomes } = await ship({ url: server.url, patterns: [pattern], stateDir: state });
     expect(summary).toMatchObject({ lines: 1, accepted: 1, truncated: 1, quarantined: 0 });
     expect(outcomes.map((o) => o.status)).toEqual(["truncated", "accepted"]);
-    const [report] = readFileSync(join(state, "quarantine.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const [report] = readFileSync(join(state, "quarantine.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(report).toMatchObject({ text: partial, path: `${live}.1`, file: "ralph-events.jsonl" });
     expect((await ship({ url: server.url, patterns: [pattern], stateDir: state })).summary).toMatchObject({ lines: 0, truncated: 0 });
   });

@@ -21,7 +21,8 @@ describe("Forgejo workflows", () => {
     for (const [name, job] of Object.entries(doc.jobs!)) {
       expect(job["runs-on"], `jobs.${name}.runs-on`).toBeDefined();
       expect(Array.isArray(job.steps) && job.steps.length > 0, `jobs.${name}.steps`).toBe(true);
-      for (const step of job.steps!) expect(typeof step === "object" && step !== null && ("run" in step || "uses" in step), `a step of ${name} runs or uses something`).toBe(true);
+      for (const step of job.steps!)
+        expect(typeof step === "object" && step !== null && ("run" in step || "uses" in step), `a step of ${name} runs or uses something`).toBe(true);
     }
   });
 

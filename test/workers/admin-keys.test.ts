@@ -52,13 +52,25 @@ async function expectRefused(path: string, method: string, body: string, field?:
 
 /** Bodies every admin route refuses: not JSON, not an object, -Infinity and friends for each number field. */
 const NOT_JSON = ["{", "NaN", '{"a":1,}', "'single'"];
-const numberAbuse = (field: string) => [`{"${field}": -1e309}`, `{"${field}": 1e309}`, `{"${field}": 1e300}`, `{"${field}": "7"}`, `{"${field}": null}`, `{"${field}": 1.5}`];
+const numberAbuse = (field: string) => [
+  `{"${field}": -1e309}`,
+  `{"${field}": 1e309}`,
+  `{"${field}": 1e300}`,
+  `{"${field}": "7"}`,
+  `{"${field}": null}`,
+  `{"${field}": 1.5}`,
+];
 
 describe("admin bodies: bad input is a 400 naming the field, never a 5xx", () => {
   it("POST /v1/admin/jobs/{name}/run refuses -1e309 (JSON.parse reads -Infinity) and every out-of-range parameter", async () => {
     await expectRefused("/v1/admin/jobs/relay/run", "POST", '{"older_than_seconds": -1e309}', "older_than_seconds");
     for (const job of ["relay", "patterns"]) {
-      for (const body of [...numberAbuse("older_than_seconds"), '{"older_than_seconds": -1}', '{"older_than_seconds": 400000000}', '{"older_than_seconds": "NaN"}']) {
+      for (const body of [
+        ...numberAbuse("older_than_seconds"),
+        '{"older_than_seconds": -1}',
+        '{"older_than_seconds": 400000000}',
+        '{"older_than_seconds": "NaN"}',
+      ]) {
         await expectRefused(`/v1/admin/jobs/${job}/run`, "POST", body, "older_than_seconds");
       }
     }
@@ -88,7 +100,12 @@ describe("admin bodies: bad input is a 400 naming the field, never a 5xx", () =>
     for (const outcome of ["-1e309", "1e309", '"1"', "null", "-1"]) await expectRefused(path, "POST", weights(outcome), "weights.outcome");
     await expectRefused(path, "POST", '{"weights": {"outcome": 0, "feedback": 0, "reusability": 0, "complexity": 0, "novelty": 0}}', "weights");
     await expectRefused(path, "POST", `{"weights": {"outcome": 1, "feedback": 1, "reusability": 0, "complexity": 0, "novelty": 0}, "note": -1e309}`, "note");
-    await expectRefused(path, "POST", `{"weights": {"outcome": 1, "feedback": 1, "reusability": 0, "complexity": 0, "novelty": 0}, "note": "${"n".repeat(501)}"}`, "note");
+    await expectRefused(
+      path,
+      "POST",
+      `{"weights": {"outcome": 1, "feedback": 1, "reusability": 0, "complexity": 0, "novelty": 0}, "note": "${"n".repeat(501)}"}`,
+      "note",
+    );
     for (const body of ["{}", "[]", '{"weights": -1e309}', ...NOT_JSON]) await expectRefused(path, "POST", body);
 
     const rules = "/v1/admin/scoring/rules";
@@ -110,7 +127,15 @@ describe("admin bodies: bad input is a 400 naming the field, never a 5xx", () =>
 
   it("archive restore: only an archive key, at most 1024 bytes; an object that is not one is a 422", async () => {
     const path = "/v1/admin/archives/restore";
-    for (const key of ["-1e309", "1e309", "null", '""', '"archives/x.ndjson.gz.manifest.json"', '"elsewhere.ndjson.gz"', `"archives/${"é".repeat(600)}.ndjson.gz"`]) {
+    for (const key of [
+      "-1e309",
+      "1e309",
+      "null",
+      '""',
+      '"archives/x.ndjson.gz.manifest.json"',
+      '"elsewhere.ndjson.gz"',
+      `"archives/${"é".repeat(600)}.ndjson.gz"`,
+    ]) {
       await expectRefused(path, "POST", `{"key": ${key}}`, "key");
     }
     for (const body of ["{}", "[]", ...NOT_JSON]) await expectRefused(path, "POST", body);
@@ -121,7 +146,9 @@ describe("admin bodies: bad input is a 400 naming the field, never a 5xx", () =>
   });
 
   it("dead letters: purge needs a reason string, replay reads no body", async () => {
-    await env.DB.prepare("INSERT INTO dead_letters (id, queue, body, reason, attempts, created_at) VALUES ('bodies-dl', 'gleaner-telemetry', '\"x\"', 'malformed', 1, 0)").run();
+    await env.DB.prepare(
+      "INSERT INTO dead_letters (id, queue, body, reason, attempts, created_at) VALUES ('bodies-dl', 'gleaner-telemetry', '\"x\"', 'malformed', 1, 0)",
+    ).run();
     for (const reason of ["-1e309", "1e309", "null", '"ab"', `"${"r".repeat(501)}"`]) {
       await expectRefused("/v1/admin/dead-letters/bodies-dl", "DELETE", `{"reason": ${reason}}`, "reason");
     }

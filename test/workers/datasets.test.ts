@@ -90,11 +90,17 @@ describe("datasets", () => {
 
   it("exports the same snapshot as ShareGPT and as a retrieval corpus, with a manifest", async () => {
     const share = await call("/v1/datasets/default/snapshots/1.jsonl?format=sharegpt", { headers: auth() });
-    const shareLines = (await share.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { conversations: { from: string; value: string }[] });
+    const shareLines = (await share.text())
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { conversations: { from: string; value: string }[] });
     expect(shareLines).toHaveLength(2);
     expect(shareLines[0]!.conversations.map((m) => m.from)).toEqual(["system", "human", "gpt"]);
     const rag = await call("/v1/datasets/default/snapshots/1.jsonl?format=retrieval", { headers: auth() });
-    const ragLines = (await rag.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; text: string; metadata: { version: number } });
+    const ragLines = (await rag.text())
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: string; text: string; metadata: { version: number } });
     expect(ragLines).toHaveLength(2);
     expect(ragLines[0]!.metadata.version).toBe(1);
     expect(ragLines[0]!.id).toMatch(/^[0-9a-f]{64}$/);
@@ -120,11 +126,13 @@ describe("datasets", () => {
       expect(res.status, `${method} ${path} ${body}: ${text}`).toBe(400);
       if (field) expect(text, body).toContain(`"path":"${field}"`);
     };
-    for (const v of ["-1e309", "1e309", "1e300", '"0.5"', "null", "-0.1"]) await refused("/v1/datasets/bodies", "PUT", `{"rules": {"min_value": ${v}}}`, "rules.min_value");
+    for (const v of ["-1e309", "1e309", "1e300", '"0.5"', "null", "-0.1"])
+      await refused("/v1/datasets/bodies", "PUT", `{"rules": {"min_value": ${v}}}`, "rules.min_value");
     await refused("/v1/datasets/bodies", "PUT", '{"rules": {"outcomes": []}}', "rules.outcomes");
     await refused("/v1/datasets/bodies", "PUT", '{"rules": -1e309}', "rules");
     await refused("/v1/datasets/bodies", "PUT", '{"rules": {}, "extra": 1}', "extra");
-    for (const v of ["-1e309", "1e309", "1e300", "0", "1.5", '"1"', "null"]) await refused("/v1/datasets/default/rollback", "POST", `{"version": ${v}}`, "version");
+    for (const v of ["-1e309", "1e309", "1e300", "0", "1.5", '"1"', "null"])
+      await refused("/v1/datasets/default/rollback", "POST", `{"version": ${v}}`, "version");
     for (const body of ["[]", '"text"', "{", "NaN"]) {
       await refused("/v1/datasets/bodies", "PUT", body);
       await refused("/v1/datasets/default/rollback", "POST", body);
@@ -134,9 +142,7 @@ describe("datasets", () => {
   });
 
   it("streams a snapshot of 100k examples page by page", async () => {
-    await env.DB.prepare(
-      `INSERT INTO datasets (project, name, rules, created_at, updated_at) VALUES (?1, 'big', '{}', 0, 0)`,
-    ).bind(PROJECT).run();
+    await env.DB.prepare(`INSERT INTO datasets (project, name, rules, created_at, updated_at) VALUES (?1, 'big', '{}', 0, 0)`).bind(PROJECT).run();
     // 100k synthetic examples, generated inside SQLite.
     await env.DB.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
@@ -144,7 +150,9 @@ describe("datasets", () => {
        SELECT ?1, 'big', 'h' || i, 'e' || i,
               '{"messages":[{"role":"system","content":"s"},{"role":"user","content":"question ' || i || '"},{"role":"assistant","content":"answer ' || i || '"}]}',
               0, 0 FROM n`,
-    ).bind(PROJECT).run();
+    )
+      .bind(PROJECT)
+      .run();
     const snap = await (await call("/v1/datasets/big/snapshots", { method: "POST", headers: auth() })).json<{ examples: number; bytes: number }>();
     expect(snap.examples).toBe(100_000);
     const res = await call("/v1/datasets/big/snapshots/1.jsonl", { headers: auth() });

@@ -145,7 +145,10 @@ describe("POST /v1/events", () => {
   it("rejects an event nested too deep with a reason, never a 5xx", async () => {
     let deep: unknown = "bottom";
     for (let i = 0; i < 5000; i++) deep = { d: deep };
-    const lines = [JSON.stringify(event("deep-ok")), `{"id":"deep-1","type":"t","source":"s","timestamp":"2026-01-01T00:00:00Z","attributes":${JSON.stringify(deep)}}`].join("\n");
+    const lines = [
+      JSON.stringify(event("deep-ok")),
+      `{"id":"deep-1","type":"t","source":"s","timestamp":"2026-01-01T00:00:00Z","attributes":${JSON.stringify(deep)}}`,
+    ].join("\n");
     const res = await call("/v1/events", {
       method: "POST",
       headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-ndjson" },

@@ -32,7 +32,9 @@ beforeAll(async () => {
 
 describe("POST /v1/feedback", () => {
   it("scrubs secrets from the comment before it is stored, and counts them by kind and project", async () => {
-    const res = await postFeedback(JSON.stringify({ event_id: "fs-1", rating: 1, comment: `worked once I set Authorization: Bearer Zq8vT2mK9xL4pR7sW1nB3dF and ${TOKEN}` }));
+    const res = await postFeedback(
+      JSON.stringify({ event_id: "fs-1", rating: 1, comment: `worked once I set Authorization: Bearer Zq8vT2mK9xL4pR7sW1nB3dF and ${TOKEN}` }),
+    );
     expect(res.status).toBe(202);
     expect(await storedComments("fs-1")).toEqual(["worked once I set Authorization: Bearer [REDACTED:bearer_token] and [REDACTED:api_key]"]);
     expect(await redactionCount("bearer_token")).toBe(1);

@@ -21,7 +21,13 @@ const CASES: [string, string, string, string, Record<string, unknown>][] = [
     "ralph-events.jsonl",
     '{"event": "task_submitted", "task_id": "537b4f8f-8f2e-492c-abee-2f1916fba26f", "backend": "aider", "prompt_length": 90, "timestamp": "2026-01-05T17:49:37.069463"}',
     "ralph",
-    { type: "task_submitted", source: "ralph", interaction_id: "537b4f8f-8f2e-492c-abee-2f1916fba26f", timestamp: "2026-01-05T17:49:37.069463", attributes: { backend: "aider", prompt_length: 90 } },
+    {
+      type: "task_submitted",
+      source: "ralph",
+      interaction_id: "537b4f8f-8f2e-492c-abee-2f1916fba26f",
+      timestamp: "2026-01-05T17:49:37.069463",
+      attributes: { backend: "aider", prompt_length: 90 },
+    },
   ],
   [
     "ralph adaptive_limit_calculated (HEAD: hashed preview, no task_id)",
@@ -159,7 +165,15 @@ const CASES: [string, string, string, string, Record<string, unknown>][] = [
     "hybrid-events.jsonl",
     '{"event_type": "local_inference", "timestamp": "2026-06-01T12:00:00.123456Z", "query": "What is NixOS?", "response": "A Linux distribution.", "model": "qwen2.5-7b", "latency_ms": 950, "tokens_in": 12, "tokens_out": 5, "profile": "default"}',
     "direct-local-inference",
-    { source: "hybrid-coordinator", query: "What is NixOS?", response: "A Linux distribution.", model: "qwen2.5-7b", tokens_in: 12, tokens_out: 5, attributes: { profile: "default" } },
+    {
+      source: "hybrid-coordinator",
+      query: "What is NixOS?",
+      response: "A Linux distribution.",
+      model: "qwen2.5-7b",
+      tokens_in: 12,
+      tokens_out: 5,
+      attributes: { profile: "default" },
+    },
   ],
   [
     "direct local_inference, llm_client (+00:00Z)",

@@ -79,7 +79,9 @@ describe("POST /v1/events with legacy envelopes", () => {
     const again = await postEvents(key, envelopes("e2e-dup.jsonl", LINES.slice(0, 3)));
     const body = await again.json<{ accepted: number; duplicates: number }>();
     expect(body).toMatchObject({ accepted: 0, duplicates: 3 });
-    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE json_extract(payload, '$.attributes.legacy.file') = 'e2e-dup.jsonl'").first<{ n: number }>())!;
+    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE json_extract(payload, '$.attributes.legacy.file') = 'e2e-dup.jsonl'").first<{
+      n: number;
+    }>())!;
     expect(n).toBe(3);
   });
 

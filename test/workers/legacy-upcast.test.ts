@@ -55,7 +55,8 @@ describe("legacy timestamps", () => {
 
 describe("legacy text", () => {
   it("decodes \\uXXXX escapes and surrogate pairs into the text", () => {
-    const line = '{"event_type": "local_inference", "timestamp": "2026-06-01T00:00:00Z", "query": "caf\\u00e9 \\ud83d\\udd25", "response": "\\u2014 ok \\ud83d\\ude80"}';
+    const line =
+      '{"event_type": "local_inference", "timestamp": "2026-06-01T00:00:00Z", "query": "caf\\u00e9 \\ud83d\\udd25", "response": "\\u2014 ok \\ud83d\\ude80"}';
     const event = upcastOk(JSON.parse(line));
     expect(event.query).toBe("café 🔥");
     expect(event.response).toBe("— ok 🚀");

@@ -29,7 +29,9 @@ async function everythingStored(): Promise<string> {
   const tables = ["events", "patterns", "dataset_examples", "event_scores", "dead_letters", "vectors", "similarity_cache"];
   const dumps = await Promise.all(tables.map((t) => env.DB.prepare(`SELECT * FROM ${t}`).all()));
   const listed = await env.ARCHIVE.list({ prefix: "archives/" });
-  const archives = await Promise.all(listed.objects.map(async (o) => (o.key.endsWith(".gz") ? readArchive(env.ARCHIVE, o.key) : (await env.ARCHIVE.get(o.key))!.text())));
+  const archives = await Promise.all(
+    listed.objects.map(async (o) => (o.key.endsWith(".gz") ? readArchive(env.ARCHIVE, o.key) : (await env.ARCHIVE.get(o.key))!.text())),
+  );
   return JSON.stringify(dumps.map((d) => d.results)) + archives.join("\n");
 }
 
@@ -69,7 +71,10 @@ describe("redaction", () => {
 describe("lifecycle", () => {
   it("archives expired events to R2, verifies, deletes them, and a restore stores nothing twice", async () => {
     const ids = Array.from({ length: 12 }, (_, i) => `old-${i}`);
-    await postEvents(key, ids.map((id, i) => event(id, { query: `old question ${i}`, outcome: "partial" })));
+    await postEvents(
+      key,
+      ids.map((id, i) => event(id, { query: `old question ${i}`, outcome: "partial" })),
+    );
     await processed(ids);
     const before = await Promise.all(ids.map(async (id) => (await (await getEvent(key, id)).json<{ event: unknown }>()).event));
 
@@ -78,23 +83,33 @@ describe("lifecycle", () => {
     expect(result.events_deleted).toBe(result.events_archived);
     for (const id of ids) expect((await getEvent(key, id)).status).toBe(404);
 
-    const archives = await (await call(`/v1/admin/archives?project=${PROJECT}`, { headers: adminHeaders() })).json<{ archives: { key: string; events: number; sha256: string }[] }>();
+    const archives = await (await call(`/v1/admin/archives?project=${PROJECT}`, { headers: adminHeaders() })).json<{
+      archives: { key: string; events: number; sha256: string }[];
+    }>();
     const mine = archives.archives.filter((a) => a.key.startsWith(`archives/${PROJECT}/`));
     const text = (await Promise.all(mine.map((a) => readArchive(env.ARCHIVE, a.key)))).join("");
-    const archived = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { event_id: string; event: unknown });
+    const archived = text
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event_id: string; event: unknown });
     for (const [i, id] of ids.entries()) expect(archived.find((a) => a.event_id === id)!.event).toEqual(before[i]);
     const manifest = JSON.parse(await (await env.ARCHIVE.get(`${mine[0]!.key}.manifest.json`))!.text()) as { events: number; sha256: string };
     expect(manifest).toMatchObject({ events: mine[0]!.events, sha256: mine[0]!.sha256 });
 
     const restored = { accepted: 0, duplicates: 0 };
     for (const a of mine) {
-      const r = await (await call("/v1/admin/archives/restore", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ key: a.key }) })).json<{ accepted: number; duplicates: number }>();
+      const r = await (await call("/v1/admin/archives/restore", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ key: a.key }) })).json<{
+        accepted: number;
+        duplicates: number;
+      }>();
       restored.accepted += r.accepted;
       restored.duplicates += r.duplicates;
     }
     expect(restored.accepted).toBe(archived.length);
     expect(restored.duplicates).toBe(0);
-    const again = await (await call("/v1/admin/archives/restore", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ key: mine[0]!.key }) })).json<{ accepted: number; duplicates: number; events: number }>();
+    const again = await (
+      await call("/v1/admin/archives/restore", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ key: mine[0]!.key }) })
+    ).json<{ accepted: number; duplicates: number; events: number }>();
     expect(again).toMatchObject({ accepted: 0, duplicates: again.events });
     for (const id of ids) {
       const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE project = ?1 AND event_id = ?2").bind(PROJECT, id).first<{ n: number }>())!;
@@ -108,7 +123,9 @@ describe("lifecycle", () => {
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
        INSERT INTO vectors (collection, point_id, project, vector, payload)
        SELECT 'interactions__gleaner-hash-v1__256', 'prune/' || i, ?1, '', '{}' FROM n`,
-    ).bind("prune-tests", 2 * window + 25).run();
+    )
+      .bind("prune-tests", 2 * window + 25)
+      .run();
     await env.DB.prepare("INSERT INTO api_keys (id, project, key_hash, created_at) VALUES ('prunekey00000000', 'prune-tests', 'x', 0)").run();
     await runJob("lifecycle");
     const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM vectors WHERE project = 'prune-tests'").first<{ n: number }>())!;
@@ -126,7 +143,9 @@ describe("lifecycle", () => {
     await env.DB.prepare(
       `INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp, client_time_ms, received_at, payload)
        VALUES (?1, 'stuck-1', 'stuck-batch', 1, 't', 's', '2020-01-01T00:00:00Z', 1, ?2, '{"id":"stuck-1","type":"t","source":"s","timestamp":"2020-01-01T00:00:00Z"}')`,
-    ).bind(PROJECT, now - 1000 * DAY).run();
+    )
+      .bind(PROJECT, now - 1000 * DAY)
+      .run();
     const result = await runJob("lifecycle", { now: now + 100 * DAY });
     expect(result.events_archived).toBe(0);
     expect((await env.DB.prepare("SELECT count(*) AS n FROM events WHERE event_id = 'stuck-1'").first<{ n: number }>())!.n).toBe(1);

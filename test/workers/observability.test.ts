@@ -74,7 +74,9 @@ describe("GET /metrics", () => {
     // A stored event of a schema version this build does not know makes processing fail.
     await strandChunk("obs-tests", "future-batch", ["future-1"], { schemaVersion: 99 });
     const errorsBefore = sample(text, 'learning_errors_total{stage="process",type="other"}');
-    const batch = createMessageBatch("gleaner-telemetry", [{ id: "future-msg", timestamp: new Date(), attempts: 1, body: { kind: "ingest_batch", batch_id: "future-batch", project: "obs-tests" } }]);
+    const batch = createMessageBatch("gleaner-telemetry", [
+      { id: "future-msg", timestamp: new Date(), attempts: 1, body: { kind: "ingest_batch", batch_id: "future-batch", project: "obs-tests" } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env);
     expect((await getQueueResult(batch, ctx)).retryMessages).toHaveLength(1);
@@ -97,7 +99,9 @@ describe("backpressure", () => {
     const now = Date.now();
     await env.DB.prepare(
       "INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at) VALUES ('artificial-backlog', 'obs-tests', 1000000, ?1, ?1)",
-    ).bind(now).run();
+    )
+      .bind(now)
+      .run();
     const refused = await postEvents(key, [event("bp-refused")]);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
@@ -139,7 +143,9 @@ describe("dead letters", () => {
     ]);
     await worker.queue(batch, env);
 
-    const list = await (await call("/v1/admin/dead-letters", { headers: adminHeaders() })).json<{ dead_letters: { id: string; queue: string; reason: string; attempts: number }[] }>();
+    const list = await (await call("/v1/admin/dead-letters", { headers: adminHeaders() })).json<{
+      dead_letters: { id: string; queue: string; reason: string; attempts: number }[];
+    }>();
     const letter = list.dead_letters.find((d) => d.id === "dl-msg-1")!;
     expect(letter).toMatchObject({ queue: "gleaner-telemetry-dlq", attempts: 6 });
     expect(letter.reason).toContain("retries exhausted");
@@ -161,9 +167,15 @@ describe("dead letters", () => {
     await worker.queue(batch, env);
     const noReason = await call("/v1/admin/dead-letters/poison-purge", { method: "DELETE", headers: adminHeaders(), body: "{}" });
     expect(noReason.status).toBe(400);
-    const purged = await call("/v1/admin/dead-letters/poison-purge", { method: "DELETE", headers: adminHeaders(), body: JSON.stringify({ reason: "not a message of ours" }) });
+    const purged = await call("/v1/admin/dead-letters/poison-purge", {
+      method: "DELETE",
+      headers: adminHeaders(),
+      body: JSON.stringify({ reason: "not a message of ours" }),
+    });
     expect(purged.status).toBe(200);
-    const audit = await env.DB.prepare("SELECT reason FROM audit_log WHERE action = 'dead_letter.purge' AND subject = 'poison-purge'").first<{ reason: string }>();
+    const audit = await env.DB.prepare("SELECT reason FROM audit_log WHERE action = 'dead_letter.purge' AND subject = 'poison-purge'").first<{
+      reason: string;
+    }>();
     expect(audit!.reason).toBe("not a message of ours");
   });
 });

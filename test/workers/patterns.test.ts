@@ -138,7 +138,12 @@ describe("patterns", () => {
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
-    expect(await getQueueResult(batch, ctx)).toMatchObject({ ackAll: false, retryBatch: { retry: false }, explicitAcks: ["replay-1", "replay-2"], retryMessages: [] });
+    expect(await getQueueResult(batch, ctx)).toMatchObject({
+      ackAll: false,
+      retryBatch: { retry: false },
+      explicitAcks: ["replay-1", "replay-2"],
+      retryMessages: [],
+    });
     await runPatternsJob();
     expect(await count(`SELECT count(*) AS n FROM patterns WHERE project = '${PROJECT}'`)).toBe(patterns);
     expect(await count(`SELECT count(*) AS n FROM vectors WHERE project = '${PROJECT}' AND collection LIKE 'patterns__%'`)).toBe(points);
@@ -146,32 +151,52 @@ describe("patterns", () => {
   });
 
   it("never learns from scrubbed text", async () => {
-    await postEvents(key, [event("p-hashed", { query: `sha256:${"cd".repeat(32)}`, response: "[REDACTED:secrets_detected:api_key]", outcome: "success", feedback: 1 })]);
+    await postEvents(key, [
+      event("p-hashed", { query: `sha256:${"cd".repeat(32)}`, response: "[REDACTED:secrets_detected:api_key]", outcome: "success", feedback: 1 }),
+    ]);
     await eventually(async () => ((await extraction("p-hashed"))?.status === "done" ? true : undefined), 15_000);
     expect((await extraction("p-hashed"))!.pattern_id).toBeNull();
   });
 
   it("keeps the extraction pending and retries while the embeddings server is down", async () => {
-    await postEvents(key, [event("p-wait", { query: "timer unit never fires", response: "enable the timer, not the service", outcome: "success", feedback: 0 })]);
+    await postEvents(key, [
+      event("p-wait", { query: "timer unit never fires", response: "enable the timer, not the service", outcome: "success", feedback: 0 }),
+    ]);
     // feedback 0 keeps it under the high-value bar; ask for its extraction directly.
-    await env.DB.prepare("INSERT INTO extractions (project, event_id, status, enqueued_at, updated_at) VALUES (?1, 'p-wait', 'pending', ?2, ?2) ON CONFLICT DO NOTHING")
+    await env.DB.prepare(
+      "INSERT INTO extractions (project, event_id, status, enqueued_at, updated_at) VALUES (?1, 'p-wait', 'pending', ?2, ?2) ON CONFLICT DO NOTHING",
+    )
       .bind(PROJECT, Date.now())
       .run();
     await setMode("embed-down", "down");
     const downEnv = { ...env, EMBEDDINGS_URL: `${env.TEST_FAKE_AI_URL}/ns/embed-down`, EMBEDDINGS_MODEL: "fake-embed-16", EMBEDDINGS_DIMENSION: "16" };
-    const batch = createMessageBatch("gleaner-extract", [{ id: "wait-1", timestamp: new Date(), attempts: 1, body: { kind: "extract", project: PROJECT, event_ids: ["p-wait"] } }]);
+    const batch = createMessageBatch("gleaner-extract", [
+      { id: "wait-1", timestamp: new Date(), attempts: 1, body: { kind: "extract", project: PROJECT, event_ids: ["p-wait"] } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, downEnv, ctx);
-    expect(await getQueueResult(batch, ctx)).toMatchObject({ ackAll: false, retryBatch: { retry: false }, explicitAcks: [], retryMessages: [{ msgId: "wait-1" }] });
+    expect(await getQueueResult(batch, ctx)).toMatchObject({
+      ackAll: false,
+      retryBatch: { retry: false },
+      explicitAcks: [],
+      retryMessages: [{ msgId: "wait-1" }],
+    });
     expect((await extraction("p-wait"))!.status).toBe("pending");
   });
 
   it("embeds into a new collection when the model changes, fills it, switches reads, and never writes the old one", async () => {
-    const oldCollection = (await env.DB.prepare("SELECT name FROM vector_collections WHERE kind = 'patterns' AND status = 'active'").first<{ name: string }>())!.name;
+    const oldCollection = (await env.DB.prepare("SELECT name FROM vector_collections WHERE kind = 'patterns' AND status = 'active'").first<{ name: string }>())!
+      .name;
     expect(oldCollection).toBe("patterns__gleaner-hash-v1__256");
     const oldPoints = await count(`SELECT count(*) AS n FROM vectors WHERE collection = '${oldCollection}'`);
     await setMode("embed", "ok");
-    const newEnv = { ...env, EMBEDDINGS_URL: `${env.TEST_FAKE_AI_URL}/ns/embed`, EMBEDDINGS_MODEL: "fake-embed-16", EMBEDDINGS_DIMENSION: "16", PATTERNS_PAGE_SIZE: "2" };
+    const newEnv = {
+      ...env,
+      EMBEDDINGS_URL: `${env.TEST_FAKE_AI_URL}/ns/embed`,
+      EMBEDDINGS_MODEL: "fake-embed-16",
+      EMBEDDINGS_DIMENSION: "16",
+      PATTERNS_PAGE_SIZE: "2",
+    };
     const run = async () => {
       const res = await worker.fetch(
         new Request("http://gleaner.test/v1/admin/jobs/patterns/run", { method: "POST", headers: adminHeaders(), body: "{}" }),
@@ -180,7 +205,8 @@ describe("patterns", () => {
       );
       return (await res.json<{ result: { reembedded: number } }>()).result;
     };
-    const statusOf = async (name: string) => (await env.DB.prepare("SELECT status FROM vector_collections WHERE name = ?1").bind(name).first<{ status: string }>())?.status;
+    const statusOf = async (name: string) =>
+      (await env.DB.prepare("SELECT status FROM vector_collections WHERE name = ?1").bind(name).first<{ status: string }>())?.status;
     expect((await run()).reembedded).toBe(2);
     expect(await statusOf("patterns__fake-embed-16__16")).toBe("filling");
     expect(await statusOf(oldCollection)).toBe("active");

@@ -22,8 +22,7 @@ function rawJson(body: string) {
 
 type Result = { index: number; id?: string; status: string; errors?: { path: string; message: string; code?: string }[] };
 
-const line = (id: string, extra = "") =>
-  `{"id":"${id}","type":"t","source":"s","timestamp":"2026-11-01T10:00:00Z","query":"q","response":"r"${extra}}`;
+const line = (id: string, extra = "") => `{"id":"${id}","type":"t","source":"s","timestamp":"2026-11-01T10:00:00Z","query":"q","response":"r"${extra}}`;
 
 describe("POST /v1/events stores exactly what was validated", () => {
   it("rejects a duplicate id in an NDJSON line, naming the key, and stores the good line", async () => {
@@ -48,9 +47,7 @@ describe("POST /v1/events stores exactly what was validated", () => {
     const secret = `ghp_${"A1b2C3d4".repeat(5)}`;
     const res = await ndjson([line("dup-secret", `,"query":"${secret}"`)]);
     expect(res.status).toBe(400);
-    const nested = await rawJson(
-      `{"events":[${line("dup-nested", `,"attributes":{"a":{"token":"x","token":"${secret}"}}`)},${line("dup-nested-good")}]}`,
-    );
+    const nested = await rawJson(`{"events":[${line("dup-nested", `,"attributes":{"a":{"token":"x","token":"${secret}"}}`)},${line("dup-nested-good")}]}`);
     expect(nested.status).toBe(207);
     const body = await nested.json<{ results: Result[] }>();
     expect(body.results[0]!.errors![0]).toMatchObject({ path: "attributes.a.token", code: "duplicate_key" });
@@ -60,7 +57,10 @@ describe("POST /v1/events stores exactly what was validated", () => {
   it("stores the serialisation of the validated object, never the raw line", async () => {
     const res = await ndjson([`{ "id" : "spaced",  "type":"t","source":"s","timestamp":"2026-11-01T10:00:00Z","query":"q" }`]);
     expect(res.status).toBe(202);
-    const row = await env.DB.prepare("SELECT event_id, payload FROM events WHERE project = 'safe-ingest' AND event_id = 'spaced'").first<{ event_id: string; payload: string }>();
+    const row = await env.DB.prepare("SELECT event_id, payload FROM events WHERE project = 'safe-ingest' AND event_id = 'spaced'").first<{
+      event_id: string;
+      payload: string;
+    }>();
     expect(row!.payload).toBe(JSON.stringify({ id: "spaced", timestamp: "2026-11-01T10:00:00Z", type: "t", source: "s", query: "q" }));
   });
 
@@ -81,9 +81,7 @@ describe("POST /v1/events stores exactly what was validated", () => {
   });
 
   it("rejects __proto__ keys instead of dropping them, and keeps constructor as data", async () => {
-    const res = await rawJson(
-      `{"events":[${line("proto", ',"attributes":{"__proto__":{"x":1}}')},${line("ctor", ',"attributes":{"constructor":"kept"}')}]}`,
-    );
+    const res = await rawJson(`{"events":[${line("proto", ',"attributes":{"__proto__":{"x":1}}')},${line("ctor", ',"attributes":{"constructor":"kept"}')}]}`);
     expect(res.status).toBe(207);
     const body = await res.json<{ results: Result[] }>();
     expect(body.results[0]!.errors![0]).toMatchObject({ path: "attributes.__proto__", code: "reserved_key" });
@@ -116,7 +114,9 @@ describe("timestamps are parsed strictly", () => {
   it("reads year 0050 as the year 50, not 1950", async () => {
     const res = await postEvents(key, [event("ts-year-50", { timestamp: "0050-06-01T00:00:00Z" })]);
     expect(res.status).toBe(202);
-    const row = await env.DB.prepare("SELECT client_time_ms FROM events WHERE project = 'safe-ingest' AND event_id = 'ts-year-50'").first<{ client_time_ms: number }>();
+    const row = await env.DB.prepare("SELECT client_time_ms FROM events WHERE project = 'safe-ingest' AND event_id = 'ts-year-50'").first<{
+      client_time_ms: number;
+    }>();
     expect(new Date(row!.client_time_ms).getUTCFullYear()).toBe(50);
   });
 });

@@ -79,7 +79,11 @@ describe("scoring components", () => {
   });
 
   it("gives value null and confidence 0 without outcome and feedback", () => {
-    const s = scoreInteraction({ outcome: null, feedback: null, reusability: 1, complexity: 1, novelty: 1 }, { outcome: 1, feedback: 1, reusability: 1, complexity: 1, novelty: 1 }, ref);
+    const s = scoreInteraction(
+      { outcome: null, feedback: null, reusability: 1, complexity: 1, novelty: 1 },
+      { outcome: 1, feedback: 1, reusability: 1, complexity: 1, novelty: 1 },
+      ref,
+    );
     expect(s).toMatchObject({ value: null, confidence: 0 });
   });
 

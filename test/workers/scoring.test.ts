@@ -59,7 +59,11 @@ describe("scoring", () => {
     await postEvents(key, [event("s-late", { outcome: "partial", query: "late feedback target" })]);
     await processed("s-late");
     const before = await scoreOf("s-late");
-    const fb = await call("/v1/feedback", { method: "POST", headers: auth(), body: JSON.stringify({ event_id: "s-late", rating: 1, comment: "exactly right" }) });
+    const fb = await call("/v1/feedback", {
+      method: "POST",
+      headers: auth(),
+      body: JSON.stringify({ event_id: "s-late", rating: 1, comment: "exactly right" }),
+    });
     expect(fb.status).toBe(202);
     expect((await fb.json<{ status: string; matched_events: number }>()).matched_events).toBe(1);
     expect((await scoreOf("s-late")).components.feedback).toBeNull();
@@ -74,7 +78,11 @@ describe("scoring", () => {
   });
 
   it("keeps feedback that arrives before its event and applies it when the event comes", async () => {
-    const fb = await call("/v1/feedback", { method: "POST", headers: auth(), body: JSON.stringify({ interaction_id: "int-early", rating: -1, outcome: "failure" }) });
+    const fb = await call("/v1/feedback", {
+      method: "POST",
+      headers: auth(),
+      body: JSON.stringify({ interaction_id: "int-early", rating: -1, outcome: "failure" }),
+    });
     expect((await fb.json<{ matched_events: number }>()).matched_events).toBe(0);
     await postEvents(key, [event("s-early", { interaction_id: "int-early", outcome: "success" })]);
     await processed("s-early");
@@ -175,13 +183,22 @@ describe("scoring", () => {
     const put = await call("/v1/admin/scoring/rules", {
       method: "PUT",
       headers: adminHeaders(),
-      body: JSON.stringify({ rules: [{ profile: "debugging", source: "crash-*" }, { profile: "code_generation", type: "completion" }] }),
+      body: JSON.stringify({
+        rules: [
+          { profile: "debugging", source: "crash-*" },
+          { profile: "code_generation", type: "completion" },
+        ],
+      }),
     });
     expect(put.status).toBe(200);
     await postEvents(key, [event("s-rule", { source: "crash-reporter" })]);
     await processed("s-rule");
     expect((await scoreOf("s-rule")).weights.profile).toBe("debugging");
-    const bad = await call("/v1/admin/scoring/rules", { method: "PUT", headers: adminHeaders(), body: JSON.stringify({ rules: [{ profile: "nope", tag: "x" }] }) });
+    const bad = await call("/v1/admin/scoring/rules", {
+      method: "PUT",
+      headers: adminHeaders(),
+      body: JSON.stringify({ rules: [{ profile: "nope", tag: "x" }] }),
+    });
     expect(bad.status).toBe(400);
   });
 

@@ -49,9 +49,7 @@ describe("telemetry queue consumer", () => {
     expect(first.result.explicitAcks).toEqual(first.batch.messages.map((m) => m.id));
     expect(second.result.explicitAcks).toEqual([second.batch.messages[0]!.id]);
     expect(await processedTotal()).toBe(before);
-    const rows = await env.DB.prepare("SELECT status, count(*) AS n FROM events WHERE batch_id = ?1 GROUP BY status")
-      .bind(batchId)
-      .all();
+    const rows = await env.DB.prepare("SELECT status, count(*) AS n FROM events WHERE batch_id = ?1 GROUP BY status").bind(batchId).all();
     expect(rows.results).toEqual([{ status: "processed", n: 2 }]);
   });
 

@@ -1,9 +1,7 @@
 import type { FieldError } from "../event-schema";
 import { parseClientTimestamp } from "../timestamps";
 
-export type PickedTimestamp =
-  | { ok: true; value: string | number; key: "timestamp" | "ts" }
-  | { ok: false; error: FieldError };
+export type PickedTimestamp = { ok: true; value: string | number; key: "timestamp" | "ts" } | { ok: false; error: FieldError };
 
 /** The v1 schema caps a string timestamp at this length. */
 const MAX_TIMESTAMP_CHARS = 64;

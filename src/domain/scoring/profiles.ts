@@ -4,10 +4,9 @@ import type { Weights } from "./score";
 
 /** Weights as an admin sends them: every component, non-negative, at least one positive. */
 export const weightsSchema = z
-  .strictObject(Object.fromEntries(COMPONENTS.map((name) => [name, z.number().finite().nonnegative("must be ≥ 0")])) as Record<
-    (typeof COMPONENTS)[number],
-    z.ZodNumber
-  >)
+  .strictObject(
+    Object.fromEntries(COMPONENTS.map((name) => [name, z.number().finite().nonnegative("must be ≥ 0")])) as Record<(typeof COMPONENTS)[number], z.ZodNumber>,
+  )
   .refine((w) => Object.values(w).some((v) => v > 0), { message: "at least one weight must be positive" });
 
 export const PROFILE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -36,7 +35,13 @@ export const DEFAULT_PROFILE = "default";
 
 function globMatch(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    "i",
+  );
   return re.test(value);
 }
 

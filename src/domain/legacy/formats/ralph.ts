@@ -18,9 +18,7 @@ function iterationOutcome(r: LegacyRecord): Outcome | undefined {
 function taskOutcome(r: LegacyRecord): Outcome | undefined {
   switch (r.status) {
     case "completed":
-      return typeof r.adaptive_limit_used === "number" &&
-        typeof r.total_iterations === "number" &&
-        r.total_iterations > r.adaptive_limit_used
+      return typeof r.adaptive_limit_used === "number" && typeof r.total_iterations === "number" && r.total_iterations > r.adaptive_limit_used
         ? "partial"
         : "success";
     case "failed":
