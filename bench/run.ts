@@ -95,7 +95,7 @@ await suite("outage", async () => {
 await suite("fuzz", async () => {
   const f = await fuzzIngest(quick ? 300 : 10_000);
   figures.fuzz = f;
-  if (!f.ok) broken.push(`fuzz: ${f.serverErrors} 5xx, crashed ${f.crashed}, ${f.unexplained} unexplained; server log: ${f.serverLog.slice(0, 2).join(" ")}`);
+  if (!f.ok) broken.push(`fuzz: ${f.serverErrors} 5xx, ${f.hangs} hangs, crashed ${f.crashed}, unresponsive ${f.unresponsive}, stuck ${f.stuck}, ${f.unexplained} unexplained; server log: ${f.serverLog.slice(0, 2).join(" ")}`);
 });
 await suite("slow-sink", async () => {
   const f = await slowSink(quick ? { floodS: 8, backlogBudget: 2000, similarityWindow: 5000, memoryBudgetMb: 512, log } : { floodS: 60, backlogBudget: 5000, similarityWindow: 5000, memoryBudgetMb: 512, log });

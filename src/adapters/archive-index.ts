@@ -1,18 +1,7 @@
 import type { ArchiveManifest } from "./archive";
 
-/** An archive object as the `archives` table indexes it (times in ms since the epoch). */
-export interface ArchiveRow {
-  key: string;
-  project: string;
-  events: number;
-  bytes: number;
-  sha256: string;
-  first_seq: number;
-  last_seq: number;
-  from_time: number;
-  to_time: number;
-  created_at: number;
-}
+/** An archive object as the `archives` table indexes it: the manifest's fields, times in ms since the epoch. */
+export type ArchiveRow = Omit<ArchiveManifest, "from_time" | "to_time" | "compressed_bytes"> & { from_time: number; to_time: number; created_at: number };
 
 /** The index row of a verified archive; commit it with the delete of the events it holds. */
 export function recordArchiveStatement(db: D1Database, manifest: ArchiveManifest, now: number): D1PreparedStatement {

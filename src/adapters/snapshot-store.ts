@@ -51,14 +51,28 @@ export function setCurrentVersionStatement(db: D1Database, project: string, name
   return db.prepare("UPDATE datasets SET current_version = ?3, updated_at = ?4 WHERE project = ?1 AND name = ?2").bind(project, name, version, now);
 }
 
-/** Records a snapshot, with the rules it was made by, and makes it current, in one transaction. */
-export async function recordSnapshot(db: D1Database, ds: DatasetRow, snapshot: SnapshotFacts, now: number): Promise<void> {
-  await db.batch([
+/**
+ * Records a snapshot, with the rules it was made by, and makes it current, in
+ * one transaction. False when a concurrent snapshot of the dataset took the
+ * same version number first (nothing of this one is recorded).
+ */
+export async function recordSnapshot(db: D1Database, ds: DatasetRow, snapshot: SnapshotFacts, now: number): Promise<boolean> {
+  const [inserted] = await db.batch<{ version: number }>([
     db
-      .prepare("INSERT INTO dataset_snapshots (project, dataset, version, examples, bytes, sha256, rules, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+      .prepare(
+        `INSERT INTO dataset_snapshots (project, dataset, version, examples, bytes, sha256, rules, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT DO NOTHING RETURNING version`,
+      )
       .bind(ds.project, ds.name, snapshot.version, snapshot.examples, snapshot.bytes, snapshot.sha256, JSON.stringify(ds.rules), now),
-    setCurrentVersionStatement(db, ds.project, ds.name, snapshot.version, now),
+    // Moves the pointer only when this request's row is the one stored: a concurrent snapshot that took the number first keeps it.
+    db
+      .prepare(
+        `UPDATE datasets SET current_version = ?3, updated_at = ?4 WHERE project = ?1 AND name = ?2
+           AND EXISTS (SELECT 1 FROM dataset_snapshots WHERE project = ?1 AND dataset = ?2 AND version = ?3 AND sha256 = ?5 AND created_at = ?4)`,
+      )
+      .bind(ds.project, ds.name, snapshot.version, now, snapshot.sha256),
   ]);
+  return (inserted?.results.length ?? 0) > 0;
 }
 
 /** How many examples a snapshot has that the one before it lacks (`added`), and the other way round (`removed`). */

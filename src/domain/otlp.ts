@@ -15,7 +15,10 @@ type KeyValue = { key: string; value?: AnyValue | undefined };
 /** Unsigned 64-bit nanoseconds: proto3 JSON writes them as decimal strings; some exporters send numbers. */
 const unixNanos = z.union([
   z.string().refine((v) => /^\d{1,20}$/.test(v) && BigInt(v) < 2n ** 64n, "must be unsigned 64-bit integer nanoseconds (decimal digits)"),
-  z.number().nonnegative().refine(Number.isInteger, "must be whole nanoseconds"),
+  z
+    .number()
+    .nonnegative()
+    .refine((v) => Number.isInteger(v) && v < 2 ** 64, "must be whole nanoseconds that fit in 64 bits"),
 ]);
 
 /** The AnyValue of the OTLP/JSON encoding, validated all the way down (the body's depth is limited before parsing). */

@@ -1,6 +1,7 @@
 import { projectRedactionCounts, type DatasetRow } from "../adapters/dataset-store";
-import { nextSnapshotVersion, recordSnapshot, snapshotChanges, snapshotPage, stageSnapshotMembers } from "../adapters/snapshot-store";
+import { nextSnapshotVersion, recordSnapshot, type SnapshotFacts, snapshotChanges, snapshotPage, stageSnapshotMembers } from "../adapters/snapshot-store";
 import { formatExample, type ExportFormat } from "../domain/datasets/export-formats";
+import type { Problem } from "../domain/problem";
 import { toHex } from "../domain/sha256";
 
 /** Lines read per page while hashing or exporting a snapshot (bounded memory). */
@@ -10,9 +11,10 @@ export const SNAPSHOT_PAGE = 1000;
  * Freezes a dataset's current examples as the next numbered, immutable
  * version: its members, example count, byte size and the SHA-256 of its JSONL
  * (hashed while paging, never loaded whole). The dataset's current pointer
- * moves to it.
+ * moves to it. Two snapshots of one dataset at once: one wins the number, the
+ * other answers `snapshot_conflict`.
  */
-export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number) {
+export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number): Promise<SnapshotFacts | Problem<"snapshot_conflict">> {
   const version = await nextSnapshotVersion(db, ds);
   await stageSnapshotMembers(db, ds, version);
   const digest = new crypto.DigestStream("SHA-256");
@@ -32,7 +34,9 @@ export async function createSnapshot(db: D1Database, ds: DatasetRow, now: number
   }
   await writer.close();
   const sha256 = toHex(await digest.digest);
-  await recordSnapshot(db, ds, { version, examples, bytes, sha256 }, now);
+  if (!(await recordSnapshot(db, ds, { version, examples, bytes, sha256 }, now))) {
+    return { problem: "snapshot_conflict", message: `another snapshot of '${ds.name}' took version ${version} at the same time: retry` };
+  }
   return { version, examples, bytes, sha256 };
 }
 

@@ -13,7 +13,8 @@ import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/r
 import { isoTime } from "../openapi/shared";
 import { createSnapshot, diffSnapshot, exportSnapshot, snapshotRedactions } from "../pipeline/snapshots";
 import { requireProjectKey, type ProjectVars } from "./auth";
-import { ApiError } from "./errors";
+import { ApiError, problemError } from "./errors";
+import { isProblem } from "../domain/problem";
 
 const nameParam = z.object({ name: z.string().regex(DATASET_NAME, "must be 1-63 of a-z, 0-9, '-' or '_'").describe("the dataset's name") });
 
@@ -126,7 +127,11 @@ const createSnapshotRoute = createRoute({
   request: { params: nameParam },
   responses: {
     201: json("the new immutable snapshot; the current pointer moves to it", snapshotSchema),
-    ...errorResponses("project", { 400: BAD_NAME, 404: "no such dataset" }),
+    ...errorResponses("project", {
+      400: BAD_NAME,
+      404: "no such dataset",
+      409: "another snapshot of this dataset took the same version at the same time (`snapshot_conflict`): retry",
+    }),
   },
 });
 
@@ -299,7 +304,12 @@ datasetRoutes.openapi(createSnapshotRoute, async (c) => {
   const ds = await datasetOr404(c.env, c.get("project"), c.req.valid("param").name);
   const now = Date.now();
   const snapshot = await createSnapshot(c.env.DB, ds, now);
-  await recordAudit(c.env.DB, { actor: keyActor(c.get("keyId")), action: "dataset.snapshot", target: ds.name, project: ds.project, details: snapshot }, now);
+  if (isProblem(snapshot)) throw problemError(snapshot, { "Retry-After": "1" });
+  await recordAudit(
+    c.env.DB,
+    { actor: keyActor(c.get("keyId")), action: "dataset.snapshot", target: ds.name, project: ds.project, details: { ...snapshot } },
+    now,
+  );
   return c.json(snapshot, 201);
 });
 

@@ -53,11 +53,12 @@ const PROBLEM_STATUS: Record<string, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   unreadable_archive: 422,
   not_enough_feedback: 422,
+  snapshot_conflict: 409,
 };
 
 /** The one place a domain or use-case problem becomes an HTTP error. */
-export function problemError(p: Problem): ApiError {
-  return new ApiError(PROBLEM_STATUS[p.problem] ?? 400, { code: p.problem, message: p.message });
+export function problemError(p: Problem, headers: Record<string, string> = {}): ApiError {
+  return new ApiError(PROBLEM_STATUS[p.problem] ?? 400, { code: p.problem, message: p.message, headers });
 }
 
 const CODES: Record<number, string> = {

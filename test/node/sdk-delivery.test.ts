@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backoffDelay, parseRetryAfter } from "../../sdk/src/backoff";
 import { DEFAULTS, GleanerError } from "../../sdk/src/index";
-import { clientFor, event, FakeGleaner, until } from "./sdk-helpers";
+import { clientFor, countingRefusals, event, FakeGleaner, until } from "./sdk-helpers";
 
 let fake: FakeGleaner;
 beforeEach(async () => {
@@ -98,21 +98,13 @@ describe("transient failures are retried and nothing is lost", () => {
   });
 
   it("waits out a refused connection and delivers every event once when the server is back", async () => {
-    let refused = 0;
-    const countRefused: typeof fetch = async (input, init) => {
-      try {
-        return await fetch(input, init);
-      } catch (err) {
-        refused++;
-        throw err;
-      }
-    };
-    const client = clientFor(fake, { fetch: countRefused });
+    const refusals = countingRefusals();
+    const client = clientFor(fake, { fetch: refusals.fetch });
     await fake.stop();
     const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => client.track(event(i))));
     const flushed = client.flush();
     // The flush has met the outage more than once and is still waiting it out.
-    await until(() => refused >= 3);
+    await until(() => refusals.count >= 3);
     expect(fake.stored.size).toBe(0);
     await fake.restart();
     const report = await flushed;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { GleanerError, type Outcome as SdkOutcome, type Rating as SdkRating } from "../../sdk/src/index";
 import type { Outcome, Rating } from "../../src/domain/event-schema";
-import { clientFor, event, FakeGleaner, until } from "./sdk-helpers";
+import { clientFor, countingRefusals, event, FakeGleaner, until } from "./sdk-helpers";
 
 let fake: FakeGleaner;
 beforeEach(async () => {
@@ -36,20 +36,12 @@ describe("client.feedback()", () => {
   });
 
   it("retries transient failures", async () => {
-    let refused = 0;
-    const countRefused: typeof fetch = async (input, init) => {
-      try {
-        return await fetch(input, init);
-      } catch (err) {
-        refused++;
-        throw err;
-      }
-    };
-    const client = clientFor(fake, { fetch: countRefused });
+    const refusals = countingRefusals();
+    const client = clientFor(fake, { fetch: refusals.fetch });
     await fake.stop();
     const sent = client.feedback({ event_id: "e1", rating: 0 });
     // Bring the server back once the client has met the outage and tried again.
-    await until(() => refused >= 2);
+    await until(() => refusals.count >= 2);
     await fake.restart();
     expect(await sent).toMatchObject({ status: "accepted" });
     await client.close();

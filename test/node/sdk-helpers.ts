@@ -208,6 +208,24 @@ export function clientFor(fake: FakeGleaner, options: Partial<GleanerClientOptio
 }
 
 /** Polls until `check` returns true. */
+/** A `fetch` that counts the connections refused (the fake is down): tests wait for a count, not for time. */
+export function countingRefusals(): { fetch: typeof fetch; readonly count: number } {
+  let count = 0;
+  return {
+    fetch: async (input, init) => {
+      try {
+        return await fetch(input, init);
+      } catch (err) {
+        count++;
+        throw err;
+      }
+    },
+    get count() {
+      return count;
+    },
+  };
+}
+
 export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {

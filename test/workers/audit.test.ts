@@ -1,22 +1,14 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { ADMIN, auditStatement, pruneAudit } from "../../src/adapters/audit-store";
+import { ADMIN, type AuditEntry, auditStatement, pruneAudit } from "../../src/adapters/audit-store";
 import { app } from "../../src/app";
 import { adminHeaders, call, createKey } from "./helpers";
 
 const PROJECT = "audit-tests";
 const DAY = 86_400_000;
 
-interface Entry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  project: string | null;
-  details: Record<string, unknown>;
-}
+type Entry = AuditEntry;
 
 let key: string;
 let keyId: string;

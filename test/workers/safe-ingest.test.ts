@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { globMatch } from "../../src/domain/scoring/profiles";
 import { adminHeaders, call, createKey, event, getEvent, postEvents } from "./helpers";
 
 let key: string;
@@ -210,5 +211,58 @@ describe("POST /v1/otlp/v1/traces refuses bad spans with 4xx", () => {
     expect((await res.json<{ error: { code: string } }>()).error.code).toBe("too_deep");
     const dup = await otlp('{"resourceSpans":[],"resourceSpans":[]}');
     expect(dup.status).toBe(400);
+  });
+});
+
+describe("inputs the fuzz harness found", () => {
+  it("refuses numeric OTLP times beyond 64 bits with a 4xx", async () => {
+    const res = await call("/v1/otlp/v1/traces", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: "5b8efff798038103d269b633813fc60c",
+                    spanId: "bbb19b7ec3c1b174",
+                    startTimeUnixNano: 1e30,
+                    attributes: [{ key: "gen_ai.operation.name", value: { stringValue: "chat" } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json<{ rejected: number }>()).rejected).toBe(1);
+  });
+
+  it("answers parallel snapshots of one dataset with 201 or 409 snapshot_conflict, never a 5xx", async () => {
+    const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
+    expect((await call("/v1/datasets/race", { method: "PUT", headers, body: "{}" })).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call("/v1/datasets/race/snapshots", { method: "POST", headers })));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    expect(statuses).toContain(201);
+    for (const r of answers.filter((a) => a.status === 409)) {
+      expect(r.headers.get("Retry-After")).toBe("1");
+      expect((await r.json<{ error: { code: string } }>()).error.code).toBe("snapshot_conflict");
+    }
+  });
+
+  it("refuses a scoring-rule glob over 200 characters, and matches long adversarial globs in linear time", async () => {
+    const res = await call("/v1/admin/scoring/rules", {
+      method: "PUT",
+      headers: adminHeaders(),
+      body: JSON.stringify({ rules: [{ profile: "default", source: "a".repeat(201) }] }),
+    });
+    expect(res.status).toBe(400);
+    expect(globMatch(`${"*".repeat(46)}x`, "canary-agent-with-a-long-name")).toBe(false);
+    expect(globMatch("crash-*-db*", "CRASH-worker-db1")).toBe(true);
   });
 });

@@ -11,13 +11,16 @@ export const weightsSchema = z
 
 export const PROFILE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
+/** A glob of a rule: as long as the field it matches, at most 200 characters. */
+const globPattern = z.string().min(1).max(200, "must be at most 200 characters");
+
 /** A rule picks a profile for an event by type, source or tag; `*` matches any run of characters. */
 export const profileRuleSchema = z
   .strictObject({
     profile: z.string().regex(PROFILE_NAME),
-    type: z.string().min(1).optional(),
-    source: z.string().min(1).optional(),
-    tag: z.string().min(1).optional(),
+    type: globPattern.optional(),
+    source: globPattern.optional(),
+    tag: globPattern.optional(),
   })
   .refine((r) => r.type !== undefined || r.source !== undefined || r.tag !== undefined, {
     message: "a rule needs at least one of type, source or tag",
@@ -33,16 +36,28 @@ export interface Profile {
 
 export const DEFAULT_PROFILE = "default";
 
-function globMatch(pattern: string, value: string | undefined): boolean {
+/**
+ * Case-insensitive glob match where `*` matches any run of characters, in
+ * linear time: each literal piece is found left to right, never backtracked
+ * into (a regular expression of `.*` pieces can take exponential time on a
+ * pattern like `a*a*a*…x`, and would hold the one worker thread).
+ */
+export function globMatch(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return re.test(value);
+  const pieces = pattern.toLowerCase().split("*");
+  const text = value.toLowerCase();
+  const first = pieces[0] ?? "";
+  const last = pieces.length > 1 ? (pieces[pieces.length - 1] ?? "") : "";
+  if (pieces.length === 1) return text === first;
+  if (!text.startsWith(first) || text.length < first.length + last.length || !text.endsWith(last)) return false;
+  let at = first.length;
+  const end = text.length - last.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = text.indexOf(piece, at);
+    if (found === -1 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 /** The first rule whose every given field matches picks the profile; otherwise `default`. */
