@@ -1,4 +1,4 @@
-import { readConfig } from "../config";
+import type { Config } from "../config";
 import { labelValue, type MetricFamily, type Sample } from "../domain/prometheus";
 import type { Env } from "../env";
 import { DURATION_BUCKETS, readHistograms } from "./histograms";
@@ -48,8 +48,7 @@ async function optionalRows<T>(db: D1Database, sql: string): Promise<T[]> {
 }
 
 /** Everything /metrics exposes, read from D1 at scrape time. */
-export async function collectMetrics(env: Env, now: number): Promise<MetricFamily[]> {
-  const config = readConfig(env);
+export async function collectMetrics(env: Env, config: Config, now: number): Promise<MetricFamily[]> {
   const [counterRows, histogramRows, jobs, pressure, breakers, datasets] = await Promise.all([
     env.DB.prepare("SELECT name, labels, value FROM counters").all<{ name: string; labels: string; value: number }>(),
     readHistograms(env.DB),

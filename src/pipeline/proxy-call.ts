@@ -1,6 +1,6 @@
 import { breakerOptions, DependencyUnavailableError, callWithBreaker } from "../adapters/breaker";
 import { joinUrl } from "../adapters/join-url";
-import { readConfig } from "../config";
+import type { Config } from "../config";
 import { responseFacts, SseCollector, type AnswerFacts } from "../domain/proxy-answers";
 import { proxyEvent } from "../domain/proxy-event";
 import type { ProxyRequest } from "../domain/proxy-requests";
@@ -90,8 +90,7 @@ export interface ProxyCallInput extends ResolvedUpstream {
  * per relayed answer is recorded through ingest, after the answer, with
  * `schedule` (waitUntil); its id, chosen here, is in `Gleaner-Event-Id`.
  */
-export async function proxyCall(env: Env, schedule: (work: Promise<unknown>) => void, input: ProxyCallInput): Promise<Response | ProxyProblem> {
-  const config = readConfig(env);
+export async function proxyCall(env: Env, config: Config, schedule: (work: Promise<unknown>) => void, input: ProxyCallInput): Promise<Response | ProxyProblem> {
   const { upstream, apiKey, request } = input;
   const scrubKey = secretScrubber(apiKey);
   const eventId = `proxy:${crypto.randomUUID()}`;
@@ -147,7 +146,7 @@ export async function proxyCall(env: Env, schedule: (work: Promise<unknown>) => 
       },
       config.MAX_EVENT_BYTES,
     );
-    schedule(recordEventLater(env, input.project, event, input.requestId));
+    schedule(recordEventLater(env, input.project, event, input.requestId, config));
   };
 
   const failed = res.status >= 400;

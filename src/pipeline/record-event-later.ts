@@ -1,4 +1,5 @@
 import { log } from "../adapters/log";
+import type { Config } from "../config";
 import type { Env } from "../env";
 import { ingestItems } from "./ingest";
 import { isProblem } from "../domain/problem";
@@ -9,10 +10,10 @@ import { isProblem } from "../domain/problem";
  * as a `log_event` message whose consumer retries it: never lost, and never in
  * the way of the caller (run it in waitUntil).
  */
-export async function recordEventLater(env: Env, project: string, event: Record<string, unknown>, requestId: string): Promise<void> {
+export async function recordEventLater(env: Env, project: string, event: Record<string, unknown>, requestId: string, config?: Config): Promise<void> {
   try {
     // Internal: only Gleaner may write the reserved `proxy:` ids it chose itself.
-    const summary = await ingestItems(env, project, [{ value: event }], requestId, Date.now(), { internal: true });
+    const summary = await ingestItems(env, project, [{ value: event }], requestId, Date.now(), { internal: true, ...(config ? { config } : {}) });
     if (isProblem(summary) || summary.rejected > 0) {
       log("warn", "a recorded event was rejected", { request_id: requestId, summary });
     }

@@ -4,7 +4,7 @@ import { errorType, log } from "../adapters/log";
 import { loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
 import { type IngestBatchMessage, type LogEventMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
 import { upcastEvent } from "../domain/upcast";
-import { readConfig } from "../config";
+import { type Config, readConfig } from "../config";
 import type { Env } from "../env";
 import { ingestItems } from "../pipeline/ingest";
 import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
@@ -20,12 +20,14 @@ import { isProblem } from "../domain/problem";
  * they happened (`log_event`).
  */
 export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  // Parsed once per batch and passed on.
+  const config = readConfig(env);
   let deps: ScoringDeps | undefined;
-  const depsOnce = async () => (deps ??= await scoringDeps(env, readConfig(env)));
+  const depsOnce = async () => (deps ??= await scoringDeps(env, config));
   await consumeEach(batch, env, {
     schema: telemetryQueueMessageSchema,
     async handle(body, message) {
-      if (body.kind === "log_event") return writeLoggedEvent(env, body, message);
+      if (body.kind === "log_event") return writeLoggedEvent(env, config, body, message);
       await processChunk(env, depsOnce, body);
     },
     async onRetry(error, body, message) {
@@ -40,8 +42,8 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
 }
 
 /** Writes an event the proxy could not record when it happened. One that ingest rejects can never be written: it is parked. */
-async function writeLoggedEvent(env: Env, body: LogEventMessage, message: Message<unknown>): Promise<Malformed | undefined> {
-  const summary = await ingestItems(env, body.project, [{ value: body.event }], body.request_id ?? message.id, Date.now(), { internal: true });
+async function writeLoggedEvent(env: Env, config: Config, body: LogEventMessage, message: Message<unknown>): Promise<Malformed | undefined> {
+  const summary = await ingestItems(env, body.project, [{ value: body.event }], body.request_id ?? message.id, Date.now(), { internal: true, config });
   if (isProblem(summary)) return { malformed: [{ path: "event", message: summary.message }] };
   const rejected = summary.results.flatMap((r) => (r.status === "rejected" ? r.errors : []));
   return rejected.length ? { malformed: rejected.map((e) => ({ ...e, path: e.path ? `event.${e.path}` : "event" })) } : undefined;

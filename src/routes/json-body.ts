@@ -11,7 +11,7 @@ const OWN_READERS = [/^\/v1\/events\/?$/, /^\/v1\/otlp\//, /^\/v1\/proxy\//];
  * over MAX_CONTROL_BODY_BYTES is 413 before parsing (by Content-Length, or
  * while streaming), invalid UTF-8, invalid JSON, a duplicate or `__proto__`
  * key, a lone surrogate or nesting deeper than 32 levels is 400 naming the
- * field. The checked text is left in hono's body cache, so `zValidator("json")`
+ * field. The checked text is left in hono's body cache, so the route's JSON validator
  * validates exactly what was checked.
  */
 export const strictJsonBodies = createMiddleware(async (c, next) => {

@@ -45,6 +45,6 @@ export const metricsRoutes = routeApp();
 metricsRoutes.use("/metrics", requireMetricsToken);
 
 metricsRoutes.openapi(metrics, async (c) => {
-  const body = renderPrometheus(await collectMetrics(c.env, Date.now()));
+  const body = renderPrometheus(await collectMetrics(c.env, c.get("config"), Date.now()));
   return c.text(body, 200, { "Content-Type": PROMETHEUS_TEXT });
 });

@@ -114,7 +114,7 @@ for (const op of PROXIED_OPERATIONS) {
     const requestId = c.get("requestId");
     const given = c.req.header("X-Request-Id");
     const accept = c.req.header("Accept");
-    const answer = await proxyCall(c.env, (work) => c.executionCtx.waitUntil(work), {
+    const answer = await proxyCall(c.env, c.get("config"), (work) => c.executionCtx.waitUntil(work), {
       ...target,
       request: valid.request,
       project: c.get("project"),
