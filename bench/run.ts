@@ -1,7 +1,7 @@
 /**
  * The benchmark: `npm run bench` (full, ~25 min, writes bench/results/) or
  * `npm run bench -- --quick` (under a minute, for CI: fails on a broken
- * pipeline, never on a slow machine). `--only=ingest,e2e,memory,knn,ship,crash,outage,fuzz,slow-sink`
+ * pipeline, never on a slow machine). `--only=ingest,e2e,memory,knn,ship,crash,outage,fuzz,slow-sink,flood`
  * runs a subset; `--out=<file>` also writes the JSON there; `--variant='s/from/to/'`
  * runs every suite against an edited wrangler.toml (results are not written).
  * See bench/README.md.
@@ -17,6 +17,7 @@ import { fuzzIngest } from "./soak/fuzz";
 import { outageSoak } from "./soak/outage";
 import { slowSink } from "./soak/slow-sink";
 import { measureE2e } from "./suites/e2e";
+import { floodBroken, floodRows, measureFlood, type FloodFigure } from "./suites/flood";
 import { measureIngest } from "./suites/ingest";
 import { measureMemory } from "./suites/memory";
 import { measureShip } from "./suites/ship";
@@ -29,11 +30,13 @@ const variant = args.filter((a) => a.startsWith("--variant=")).map((a) => a.slic
 if (variant.length) useVariant(variant);
 const shown = args.map((a) => (/[\s'"$]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(" ");
 const command = process.env.npm_lifecycle_event === "bench" ? `npm run bench${args.length ? ` -- ${shown}` : ""}` : `npx tsx bench/run.ts${args.length ? ` ${shown}` : ""}`;
-// Quick mode leaves out what takes minutes (outage, slow sink) and the memory runs (ingest already checks acceptance).
-const wanted = (name: string) => (only ? only.includes(name) : !quick || !["memory", "outage", "slow-sink"].includes(name));
+// Quick mode leaves out what takes minutes (outage, slow sink, flood) and the memory runs (ingest already checks acceptance).
+const wanted = (name: string) => (only ? only.includes(name) : !quick || !["memory", "outage", "slow-sink", "flood"].includes(name));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const figures: Figures = {};
+/** The flood suite's figure (bench/lib/report.ts does not know it; its rows are added below). */
+let flood: FloodFigure | undefined;
 /** Checks that mean the pipeline is broken, whatever the machine's speed. */
 const broken: string[] = [];
 const started = new Date();
@@ -102,11 +105,17 @@ await suite("slow-sink", async () => {
   figures.slowSink = f;
   if (!f.ok) broken.push(`slow sink: ${JSON.stringify({ answers: f.answers, workerdMb: f.peakWorkerdMb, lost: f.lost, duplicated: f.duplicated })}`);
 });
+await suite("flood", async () => {
+  flood = await measureFlood({ bReqPerS: 20, bEvents: 10, bSeconds: 10, connections: 16, seedEvents: 2000, log });
+  broken.push(...floodBroken(flood));
+});
 
 const seconds = (Date.now() - started.getTime()) / 1000;
-const table = markdownTable(rows(figures));
+const extraRows = flood ? floodRows(flood) : [];
+const table = markdownTable([...rows(figures), ...extraRows]);
 console.log(`\n${table}\n`);
-const json = latestJson(figures, machine, command, started, seconds);
+const baseJson = latestJson(figures, machine, command, started, seconds);
+const json = flood ? { ...baseJson, table: [...baseJson.table, ...extraRows], details: { ...baseJson.details, flood } } : baseJson;
 if (!quick && !only && !variant.length) {
   const dir = join(PROJECT_DIR, "bench/results");
   mkdirSync(dir, { recursive: true });

@@ -106,7 +106,7 @@ export async function startGleaner(projectDir: string, settings: RunnerSettings,
     async () => {
       const res = await calls.fetch(new URL("/v1/admin/jobs/relay/run", url), {
         method: "POST",
-        headers: { Authorization: `Bearer ${settings.adminToken}`, "Content-Type": "application/json" },
+        headers: { Authorization: `Bearer ${settings.adminToken}`, "Content-Type": "application/json", "X-Gleaner-Actor": "runner" },
         body: JSON.stringify({ older_than_seconds: 0 }),
       });
       const text = await res.text();

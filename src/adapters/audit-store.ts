@@ -1,5 +1,6 @@
 /** Who did it: the admin token, or a project key by its id (dataset curation). */
-export type Actor = "admin" | `key:${string}`;
+/** Who acted: the admin token, npm start's runner using it, or a project key. */
+export type Actor = "admin" | "admin:runner" | `key:${string}`;
 
 export const ADMIN: Actor = "admin";
 

@@ -95,6 +95,28 @@ export async function proxyCall(env: Env, config: Config, schedule: (work: Promi
   const scrubKey = secretScrubber(apiKey);
   const eventId = `proxy:${crypto.randomUUID()}`;
   const started = Date.now();
+  const logging = isFlagOn("proxy_logging", env.FLAGS, input.project);
+  const record = (status: number, answer: AnswerFacts, upstreamError?: string) => {
+    if (!logging) return;
+    const event = proxyEvent(
+      {
+        eventId,
+        upstream: upstream.name,
+        request,
+        startedAt: started,
+        latencyMs: Date.now() - started,
+        status,
+        answer,
+        ...(input.clientRequestId ? { clientRequestId: input.clientRequestId } : {}),
+        ...(upstreamError ? { upstreamError } : {}),
+      },
+      config.MAX_EVENT_BYTES,
+    );
+    schedule(recordEventLater(env, input.project, event, input.requestId, config));
+  };
+
+  // Every answer the proxy gives for a call it made names the event it records, failures included.
+  const idHeaders: Record<string, string> = logging ? { [EVENT_ID_HEADER]: eventId, [LEGACY_EVENT_ID_HEADER]: eventId } : {};
   let res: Response;
   try {
     res = await callWithBreaker(env.DB, `proxy_${upstream.name}`, breakerOptions(config, { keepSignalAfterReturn: true }), async (signal) => {
@@ -117,37 +139,20 @@ export async function proxyCall(env: Env, config: Config, schedule: (work: Promi
       return answer;
     });
   } catch (err) {
-    if (err instanceof DependencyUnavailableError) return { status: 503, code: "upstream_unavailable", message: err.message, headers: { "Retry-After": "30" } };
-    return { status: 502, code: "upstream_failed", message: scrubKey(err instanceof Error ? err.message : "upstream failed") };
+    const reason = scrubKey(err instanceof Error ? err.message : "upstream failed");
+    if (err instanceof DependencyUnavailableError) {
+      record(503, {}, reason);
+      return { status: 503, code: "upstream_unavailable", message: reason, headers: { "Retry-After": "30", ...idHeaders } };
+    }
+    record(502, {}, reason);
+    return { status: 502, code: "upstream_failed", message: reason, headers: idHeaders };
   }
   if (res.status >= 300 && res.status < 400) {
     await res.body?.cancel();
-    return {
-      status: 502,
-      code: "upstream_redirect",
-      message: `the upstream redirected to ${scrubKey(res.headers.get("Location") ?? "elsewhere")}; redirects are not followed`,
-    };
+    const message = `the upstream redirected to ${scrubKey(res.headers.get("Location") ?? "elsewhere")}; redirects are not followed`;
+    record(502, {}, message);
+    return { status: 502, code: "upstream_redirect", message, headers: idHeaders };
   }
-
-  const logging = isFlagOn("proxy_logging", env.FLAGS, input.project);
-  const record = (answer: AnswerFacts, upstreamError?: string) => {
-    if (!logging) return;
-    const event = proxyEvent(
-      {
-        eventId,
-        upstream: upstream.name,
-        request,
-        startedAt: started,
-        latencyMs: Date.now() - started,
-        status: res.status,
-        answer,
-        ...(input.clientRequestId ? { clientRequestId: input.clientRequestId } : {}),
-        ...(upstreamError ? { upstreamError } : {}),
-      },
-      config.MAX_EVENT_BYTES,
-    );
-    schedule(recordEventLater(env, input.project, event, input.requestId, config));
-  };
 
   const failed = res.status >= 400;
   const rules = redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED });
@@ -155,10 +160,7 @@ export async function proxyCall(env: Env, config: Config, schedule: (work: Promi
   const clean = failed ? (text: string) => redactText(scrubKey(text), rules, new Map()) : scrubKey;
   const headers = new Headers({ "Content-Type": "application/json" });
   for (const [name, value] of res.headers) if (RELAYED_HEADERS.test(name)) headers.set(name, clean(value));
-  if (logging) {
-    headers.set(EVENT_ID_HEADER, eventId);
-    headers.set(LEGACY_EVENT_ID_HEADER, eventId);
-  }
+  for (const [name, value] of Object.entries(idHeaders)) headers.set(name, value);
 
   if (!failed && (res.headers.get("Content-Type") ?? "").includes("text/event-stream") && res.body) {
     const collector = new SseCollector();
@@ -170,14 +172,14 @@ export async function proxyCall(env: Env, config: Config, schedule: (work: Promi
       },
       flush() {
         collector.push(`${decoder.decode()}\n`);
-        record(collector.facts());
+        record(res.status, collector.facts());
       },
     });
     headers.set("Cache-Control", "no-cache");
     return new Response(res.body.pipeThrough(passThrough), { status: res.status, headers });
   }
   const text = clean(await res.text());
-  record(failed ? {} : factsOf(request, text), failed ? text : undefined);
+  record(res.status, failed ? {} : factsOf(request, text), failed ? text : undefined);
   return new Response(text, { status: res.status, headers });
 }
 

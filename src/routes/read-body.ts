@@ -10,6 +10,10 @@ function tooLarge(limit: number): ApiError {
  * streaming, for bodies sent without a length.
  */
 export async function readBodyWithin(req: Request, limit: number): Promise<string> {
+  const encoding = (req.headers.get("Content-Encoding") ?? "identity").trim().toLowerCase();
+  if (encoding !== "identity" && encoding !== "") {
+    throw new ApiError(415, "unsupported_content_encoding", `Content-Encoding ${encoding} is not supported: send the body uncompressed`);
+  }
   const declared = Number(req.headers.get("Content-Length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!req.body) return "";

@@ -101,6 +101,24 @@ describe("OpenAI-compatible logging proxy", () => {
     expect((await redirect.json<{ error: { code: string; message: string } }>()).error.message).toContain("redirects are not followed");
   });
 
+  it("names and records the event of a call that failed upstream (5xx, redirect), with the reason", async () => {
+    await fetch(`${env.TEST_FAKE_AI_URL}/ns/proxy-down/__mode`, { method: "POST", body: JSON.stringify({ mode: "down" }) });
+    const down = await callWith({ PROXY_UPSTREAMS: `down=${env.TEST_FAKE_AI_URL}/ns/proxy-down/v1` }, "/v1/proxy/down/chat/completions", {
+      method: "POST",
+      headers: headers(),
+      body: chat(false),
+    });
+    expect(down.status).toBe(502);
+    const id = down.headers.get("Gleaner-Event-Id");
+    expect(id).toMatch(EVENT_ID);
+    const event = await storedEvent(id ?? "");
+    expect(event).toMatchObject({ outcome: "failure", query: "How do I rotate logs?" });
+    expect(JSON.stringify(event)).toContain("HTTP 500");
+    const redirect = await call("/v1/proxy/moved/chat/completions", { method: "POST", headers: headers(), body: chat(false) });
+    expect(redirect.status).toBe(502);
+    expect(redirect.headers.get("Gleaner-Event-Id")).toMatch(EVENT_ID);
+  });
+
   it("still answers the call when the log write fails, and the event arrives later through the queue", async () => {
     const failingDb = new Proxy(env.DB, {
       get(target, prop) {

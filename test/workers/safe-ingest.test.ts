@@ -266,3 +266,15 @@ describe("inputs the fuzz harness found", () => {
     expect(globMatch("crash-*-db*", "CRASH-worker-db1")).toBe(true);
   });
 });
+
+describe("compressed bodies", () => {
+  it("refuses a Content-Encoding it does not decode with 415 naming it", async () => {
+    const res = await call("/v1/events", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", "Content-Encoding": "gzip" },
+      body: new Uint8Array([0x1f, 0x8b, 0x08, 0x00]),
+    });
+    expect(res.status).toBe(415);
+    expect((await res.json<{ error: { code: string } }>()).error.code).toBe("unsupported_content_encoding");
+  });
+});
