@@ -4,8 +4,36 @@ export type Outcome = "success" | "partial" | "failure" | "unknown";
 /** A user's rating: -1, 0 or 1. Absent or null means unknown, never a number. */
 export type Rating = -1 | 0 | 1;
 
+/** One content part of a message (`{ type: "text", text }`, `{ type: "image_url", image_url: { url } }`, …): references, not bytes. */
+export interface ContentPart {
+  [key: string]: unknown;
+  type: string;
+}
+
+/** A tool call an assistant message makes; `arguments` is the JSON text the model wrote. */
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** One message of a conversation, in OpenAI's chat shape. */
+export interface Message {
+  role: "system" | "developer" | "user" | "assistant" | "tool";
+  content?: string | ContentPart[] | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+}
+
+/** A function the model was offered. */
+export interface Tool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
 /**
- * An event of schema v1, as `POST /v1/events` takes it. The server validates
+ * An event of schema v2, as `POST /v1/events` takes it. The server validates
  * strictly: unknown top-level fields are rejected, custom data goes in `attributes`.
  */
 export interface GleanerEvent {
@@ -15,7 +43,7 @@ export interface GleanerEvent {
   source: string;
   /** ISO 8601 string or Unix epoch number; kept as given. */
   timestamp: string | number;
-  schema_version?: 1;
+  schema_version?: 1 | 2;
   session_id?: string;
   interaction_id?: string;
   query?: string;
@@ -28,6 +56,14 @@ export interface GleanerEvent {
   tokens_out?: number;
   tags?: string[];
   attributes?: Record<string, unknown>;
+  /** The whole conversation, in order; `query`/`response` default to its last user and assistant text. */
+  messages?: Message[];
+  /** The tools the model was offered. */
+  tools?: Tool[];
+  /** Link the steps of one agent run. */
+  trace_id?: string;
+  span_id?: string;
+  parent_id?: string;
 }
 
 /**

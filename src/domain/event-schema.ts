@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { parseClientTimestamp } from "./timestamps";
 
-/** The schema version new events are stored with. Readers upcast older ones. */
-export const CURRENT_SCHEMA_VERSION = 1;
+/** The schema version new events are stored with. Readers upcast older ones (src/domain/upcast.ts). */
+export const CURRENT_SCHEMA_VERSION = 2;
 
 /** How an interaction ended, as the producer (or a later feedback) states it. */
 export const outcomeSchema = z.enum(["success", "partial", "failure", "unknown"]);
@@ -42,8 +42,62 @@ export const eventV1Schema = z.strictObject({
 
 export type EventV1 = z.infer<typeof eventV1Schema>;
 
+/**
+ * One content part of a message, in OpenAI's chat shape (`{ type: "text", text }`,
+ * `{ type: "image_url", image_url: { url } }`, …). Parts other than text are
+ * kept as the producer sent them, within the event's size limit: send
+ * references (URLs, file ids), not bytes.
+ */
+export const contentPartSchema = z.looseObject({ type: shortText(64) });
+
+/** A tool call an assistant message makes, in OpenAI's shape; `arguments` is the JSON text the model wrote. */
+export const toolCallSchema = z.strictObject({
+  id: shortText(200),
+  type: z.literal("function"),
+  function: z.strictObject({ name: shortText(200), arguments: z.string() }),
+});
+
+/** One message of a conversation, in OpenAI's chat shape. */
+export const messageSchema = z.strictObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool"]),
+  content: z.union([z.string(), z.array(contentPartSchema).max(200, "must have at most 200 parts"), z.null()]).optional(),
+  name: shortText(200).optional(),
+  tool_calls: z.array(toolCallSchema).max(128, "must have at most 128 tool calls").optional(),
+  tool_call_id: shortText(200).optional(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+/** A function the model was offered, in OpenAI's shape. */
+export const toolSchema = z.strictObject({
+  type: z.literal("function"),
+  function: z.strictObject({
+    name: shortText(200),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().optional(),
+  }),
+});
+export type Tool = z.infer<typeof toolSchema>;
+
+/**
+ * Event schema v2: v1 plus the whole conversation (`messages`, in order), the
+ * `tools` offered, and the ids that link the steps of one agent run. When
+ * `messages` is given, `query` and `response` default to its last user and
+ * last assistant text, so scoring and search keep working.
+ */
+export const eventV2Schema = eventV1Schema.extend({
+  schema_version: z.union([z.literal(1), z.literal(2)]).optional(),
+  messages: z.array(messageSchema).min(1, "must hold at least one message").max(1000, "must have at most 1000 messages").optional(),
+  tools: z.array(toolSchema).max(128, "must have at most 128 tools").optional(),
+  trace_id: shortText(128).optional(),
+  span_id: shortText(128).optional(),
+  parent_id: shortText(128).optional(),
+});
+
+export type EventV2 = z.infer<typeof eventV2Schema>;
+
 /** A stored event: the validated producer event plus its schema version. */
-export type StoredEvent = Omit<EventV1, "schema_version"> & { schema_version: number };
+export type StoredEvent = Omit<EventV2, "schema_version"> & { schema_version: number };
 
 /** One problem with one event, in the shape ingest answers. */
 export interface FieldError {

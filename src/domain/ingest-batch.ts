@@ -1,4 +1,5 @@
-import { eventV1Schema, toFieldErrors, type FieldError } from "./event-schema";
+import { withDerivedTexts } from "./conversation";
+import { eventV2Schema, toFieldErrors, type FieldError } from "./event-schema";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth";
 import type { Problem } from "./problem";
 import { formatPath, scanJson, toWellFormedDeep, type JsonProblem, type JsonProblemCode } from "./strict-json";
@@ -156,12 +157,12 @@ export function validateItems(
       }
       value = toWellFormedDeep(upcast.event);
     }
-    const parsed = eventV1Schema.safeParse(value);
+    const parsed = eventV2Schema.safeParse(value);
     if (!parsed.success) {
       reject(toFieldErrors(parsed.error));
       return;
     }
-    const event = parsed.data;
+    const event = withDerivedTexts(parsed.data);
     if (!limits.internal && RESERVED_ID_PREFIXES.some((p) => event.id.startsWith(p))) {
       reject([
         { path: "id", message: `ids starting with '${RESERVED_ID_PREFIXES.join("', '")}' are reserved for events Gleaner records itself`, code: "reserved_id" },

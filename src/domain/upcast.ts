@@ -1,3 +1,4 @@
+import { withMessages } from "./conversation";
 import { CURRENT_SCHEMA_VERSION, type StoredEvent } from "./event-schema";
 
 type Upcaster = (event: Record<string, unknown>) => Record<string, unknown>;
@@ -6,7 +7,10 @@ type Upcaster = (event: Record<string, unknown>) => Record<string, unknown>;
  * Upcasters from version N to N+1, keyed by N. Stored records keep the version
  * they were written with; readers bring them to the current one here.
  */
-const UPCASTERS: Record<number, Upcaster> = {};
+const UPCASTERS: Record<number, Upcaster> = {
+  // v1 → v2: v2 is a superset; the conversation is the query as a user message and the response as an assistant message.
+  1: (event) => withMessages(event as Pick<StoredEvent, "messages" | "query" | "response">) as Record<string, unknown>,
+};
 
 /** Brings a stored event of any known version to the current schema version. */
 export function upcastEvent(event: Record<string, unknown>, version: number): StoredEvent {

@@ -2,7 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { incrementCounter } from "../adapters/counters";
 import { findEvent } from "../adapters/event-store";
 import { currentPressure, pressureBudget } from "../adapters/pressure";
-import { eventV1Schema } from "../domain/event-schema";
+import { withMessages } from "../domain/conversation";
+import { eventV2Schema, type StoredEvent } from "../domain/event-schema";
+import { upcastEvent } from "../domain/upcast";
 import { splitBody } from "../domain/ingest-batch";
 import { legacyEnvelopeSchema } from "../domain/legacy/envelope";
 import { documentAs, named } from "../openapi/names";
@@ -15,18 +17,18 @@ import { readBodyWithin } from "./read-body";
 import { eventIdParam, scoreRoutes } from "./scores";
 import { isProblem } from "../domain/problem";
 
-named(eventV1Schema, "Event");
+named(eventV2Schema, "Event");
 named(legacyEnvelopeSchema, "LegacyEnvelope");
 documentAs(legacyEnvelopeSchema.shape.record, { type: "object", description: "one line of a legacy file, parsed" });
 
 /**
  * A JSON ingest body, for the document only: the handler reads the body
- * itself and validates each item on its own (eventV1Schema, or a legacy
+ * itself and validates each item on its own (eventV2Schema, or a legacy
  * envelope upcast first), so one bad event rejects only itself.
  */
 const ingestRequestSchema = z.strictObject({
   events: z
-    .array(z.union([eventV1Schema, legacyEnvelopeSchema]))
+    .array(z.union([eventV2Schema, legacyEnvelopeSchema]))
     .min(1)
     .describe("at most MAX_EVENTS_PER_REQUEST (1,000)"),
 });
@@ -40,7 +42,9 @@ const storedEventSchema = named(
     sequence: z.number().int().describe("server order within the service; client time is never used for ordering"),
     received_at: isoTime,
     processed_at: isoTime.nullable(),
-    event: eventV1Schema.extend({ schema_version: z.number().int() }).describe("the event as stored: secrets scrubbed, identity kept"),
+    event: eventV2Schema
+      .extend({ schema_version: z.number().int() })
+      .describe("the event as stored, upcast to the current schema: secrets scrubbed, identity kept; `messages` always holds the conversation"),
   }),
   "StoredEvent",
 );
@@ -55,7 +59,7 @@ const EVENT = {
   outcome: "success",
   latency_ms: 840,
   model: "qwen2.5-coder",
-} satisfies z.input<typeof eventV1Schema>;
+} satisfies z.input<typeof eventV2Schema>;
 
 const INGEST_EXAMPLES: Examples<z.input<typeof ingestRequestSchema>> = {
   one: { summary: "one event", value: { events: [EVENT] } },
@@ -184,6 +188,15 @@ eventsRoutes.openapi(ingest, async (c) => {
   return c.json(summary, 207);
 });
 
+/** The stored event upcast to the current schema, with its conversation; one this build cannot upcast is shown as stored. */
+function readable(event: StoredEvent, version: number): StoredEvent {
+  try {
+    return withMessages(upcastEvent(event, version));
+  } catch {
+    return event;
+  }
+}
+
 eventsRoutes.openapi(readEvent, async (c) => {
   const { id } = c.req.valid("param");
   const record = await findEvent(c.env.DB, c.get("project"), id);
@@ -197,7 +210,7 @@ eventsRoutes.openapi(readEvent, async (c) => {
       sequence: record.seq,
       received_at: new Date(record.receivedAt).toISOString(),
       processed_at: record.processedAt === null ? null : new Date(record.processedAt).toISOString(),
-      event: record.event,
+      event: readable(record.event, record.schemaVersion),
     },
     200,
   );

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { eventV1Schema, toFieldErrors, type EventV1 } from "../../src/domain/event-schema";
+import { eventV2Schema, toFieldErrors, type EventV2 } from "../../src/domain/event-schema";
 import { createGleanerClient, type GleanerEvent } from "../../sdk/src/index";
 
 const SDK = resolve(import.meta.dirname, "../../sdk");
@@ -35,7 +35,7 @@ async function startSchemaServer() {
       const events = (JSON.parse(body) as { events: unknown[] }).events;
       const results = events.map((event, index) => {
         received.push(event);
-        const checked = eventV1Schema.safeParse(event);
+        const checked = eventV2Schema.safeParse(event);
         return checked.success
           ? { index, id: checked.data.id, status: "accepted" as const }
           : { index, status: "rejected" as const, errors: toFieldErrors(checked.error) };
@@ -143,7 +143,7 @@ void client.track({ type: "t", source: "s", outcome: "great" });
 
   it("sends events that the server's schema v1 takes, and its event type is that schema's", async () => {
     // Checked by `npm run typecheck` (tsconfig.node.json covers test/node): the two types are the same.
-    expectTypeOf<GleanerEvent>().toEqualTypeOf<EventV1>();
+    expectTypeOf<GleanerEvent>().toEqualTypeOf<EventV2>();
 
     const client = createGleanerClient({ url: server.url, key: "schema-key", source: "schema-test", flushIntervalMs: 60_000 });
     const ids = await Promise.all([
@@ -175,7 +175,7 @@ void client.track({ type: "t", source: "s", outcome: "great" });
     expect(report.accepted.sort()).toEqual([...ids].sort());
     for (const id of ids) {
       const sent = server.received.find((e) => (e as { id?: string }).id === id);
-      expect(eventV1Schema.safeParse(sent).success, `event ${id}`).toBe(true);
+      expect(eventV2Schema.safeParse(sent).success, `event ${id}`).toBe(true);
     }
   });
 });

@@ -21,7 +21,7 @@ describe("POST /v1/events", () => {
       ["ok-2", "accepted"],
     ]);
     const stored = await (await getEvent(key, "ok-2")).json<Record<string, any>>();
-    expect(stored.schema_version).toBe(1);
+    expect(stored.schema_version).toBe(2);
     expect(stored.event.feedback).toBe(1);
     expect(stored.event.timestamp).toBe("2026-11-01T10:00:00.000Z");
     expect(typeof stored.sequence).toBe("number");
@@ -31,7 +31,7 @@ describe("POST /v1/events", () => {
     const res = await postEvents(key, [event("durable-1")]);
     expect(res.status).toBe(202);
     const row = await env.DB.prepare("SELECT project, schema_version FROM events WHERE event_id = 'durable-1'").first();
-    expect(row).toEqual({ project: "ingest-tests", schema_version: 1 });
+    expect(row).toEqual({ project: "ingest-tests", schema_version: 2 });
   });
 
   it("stores the same batch once and answers duplicate the second time", async () => {

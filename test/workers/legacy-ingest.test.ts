@@ -31,7 +31,7 @@ function envelopes(file: string, lines: string[]) {
 }
 
 describe("POST /v1/events with legacy envelopes", () => {
-  it("stores every producer format once, as v1 events with derived ids", async () => {
+  it("stores every producer format once, as current-schema events with derived ids", async () => {
     const batch = envelopes("e2e-a.jsonl", LINES);
     const res = await postEvents(key, batch);
     expect(res.status).toBe(202);
@@ -41,7 +41,7 @@ describe("POST /v1/events with legacy envelopes", () => {
     expect(body.results.map((r) => r.id)).toEqual(ids);
 
     const stored = await (await getEvent(key, ids[2]!)).json<{ schema_version: number; event: Record<string, any> }>();
-    expect(stored.schema_version).toBe(1);
+    expect(stored.schema_version).toBe(2);
     expect(stored.event).toMatchObject({
       type: "local_inference",
       source: "hybrid-coordinator",

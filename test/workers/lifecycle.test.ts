@@ -76,7 +76,13 @@ describe("lifecycle", () => {
       ids.map((id, i) => event(id, { query: `old question ${i}`, outcome: "partial" })),
     );
     await processed(ids);
-    const before = await Promise.all(ids.map(async (id) => (await (await getEvent(key, id)).json<{ event: unknown }>()).event));
+    // As stored: GET adds the conversation it derives from query and response, which the archive does not hold twice.
+    const before = await Promise.all(
+      ids.map(async (id) => {
+        const { messages: _derived, ...stored } = (await (await getEvent(key, id)).json<{ event: Record<string, unknown> }>()).event;
+        return stored;
+      }),
+    );
 
     const result = await runJob("lifecycle", { now: Date.now() + 31 * DAY });
     expect(result.events_archived).toBeGreaterThanOrEqual(12);
