@@ -14,6 +14,7 @@ import { otlpRoutes } from "./routes/otlp";
 import { patternRoutes } from "./routes/patterns";
 import { proxyRoutes } from "./routes/proxy";
 import { requestContext } from "./routes/request-context";
+import { sessionRoutes } from "./routes/sessions";
 import { validationHook } from "./routes/validation";
 import { uiRoutes } from "./routes/ui";
 
@@ -33,6 +34,7 @@ app.route("/", uiRoutes);
 app.route("/", openapiRoutes(app));
 app.route("/v1/events", eventsRoutes);
 app.route("/v1/feedback", feedbackRoutes);
+app.route("/v1/sessions", sessionRoutes);
 app.route("/v1/patterns", patternRoutes);
 app.route("/v1/datasets", datasetRoutes);
 app.route("/v1/otlp", otlpRoutes);

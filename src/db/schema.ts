@@ -29,6 +29,8 @@ export const events = sqliteTable(
     uniqueIndex("events_project_event_id").on(t.project, t.eventId),
     index("events_batch").on(t.batchId),
     index("events_project_interaction").on(t.project, t.interactionId),
+    // GET /v1/sessions/{id} pages a session in server order; the expression must match src/adapters/session-store.ts.
+    index("events_project_session").on(t.project, sql`(payload ->> '$.session_id')`, t.seq),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `events_project_session` ON `events` (`project`,(payload ->> '$.session_id'),`seq`);

@@ -1,0 +1,118 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { readSessionPage, sessionExists } from "../adapters/session-store";
+import { withMessages } from "../domain/conversation";
+import { eventV2Schema, outcomeSchema, ratingSchema, type StoredEvent } from "../domain/event-schema";
+import { upcastEvent } from "../domain/upcast";
+import { named } from "../openapi/names";
+import { errorResponses, json, requires, routeApp } from "../openapi/route-kit";
+import { isoTime } from "../openapi/shared";
+import { requireProjectKey, type ProjectVars } from "./auth";
+import { ApiError } from "./errors";
+
+/** Most events one page holds. */
+const SESSION_PAGE_MAX = 200;
+
+const sessionIdParam = z.object({ id: z.string().min(1).max(200).describe("the session_id the producer sent with its events") });
+
+const sessionQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(SESSION_PAGE_MAX).default(50).describe(`events a page holds, 1-${SESSION_PAGE_MAX} (default 50)`),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,15}$/, { message: "must be a next_cursor this route answered" })
+    .optional()
+    .describe("opaque: the previous page's next_cursor"),
+});
+
+const sessionEventSchema = z.strictObject({
+  id: z.string(),
+  sequence: z.number().int().describe("server order within the service; client time is never used for ordering"),
+  received_at: isoTime,
+  status: z.enum(["received", "processed"]),
+  event: eventV2Schema
+    .extend({ schema_version: z.number().int() })
+    .describe("the event as stored, upcast to the current schema; `messages` always holds the conversation"),
+  score: z
+    .strictObject({ value: z.number().nullable(), confidence: z.number(), high_value: z.boolean() })
+    .nullable()
+    .describe("the latest score; null until the event is scored"),
+  feedback: z
+    .array(
+      z.strictObject({
+        rating: ratingSchema,
+        comment: z.string().optional(),
+        outcome: outcomeSchema.optional(),
+        at: isoTime.describe("when the feedback was received"),
+      }),
+    )
+    .describe("feedback on the event (by event_id or interaction_id), oldest first"),
+});
+
+const sessionPageSchema = named(
+  z.strictObject({
+    session_id: z.string(),
+    events: z.array(sessionEventSchema),
+    next_cursor: z.string().nullable().describe("pass as cursor for the next page; null on the last page"),
+  }),
+  "SessionPage",
+);
+
+const readSession = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["events"],
+  summary: "A session's events, with their scores and feedback",
+  description: "Events whose `session_id` is the given id, in server order, a page at a time.",
+  ...requires("project"),
+  request: { params: sessionIdParam, query: sessionQuery },
+  responses: {
+    200: json("a page of the session's events", sessionPageSchema),
+    ...errorResponses("project", {
+      400: "an empty id or one over 200 characters, a limit outside 1-200, or a cursor this route did not answer (`validation_failed`, naming the field)",
+      404: "no event of this session in this project",
+    }),
+  },
+});
+
+export const sessionRoutes = routeApp<ProjectVars>();
+sessionRoutes.use("*", requireProjectKey);
+
+/** The stored event upcast to the current schema, with its conversation; one this build cannot upcast is shown as stored. */
+function readable(event: StoredEvent, version: number): StoredEvent {
+  try {
+    return withMessages(upcastEvent(event, version));
+  } catch {
+    return event;
+  }
+}
+
+sessionRoutes.openapi(readSession, async (c) => {
+  const project = c.get("project");
+  const { id } = c.req.valid("param");
+  const { limit, cursor } = c.req.valid("query");
+  const page = await readSessionPage(c.env.DB, project, id, limit, cursor === undefined ? 0 : Number(cursor));
+  // A page past the end is empty; only a session with no event at all is unknown.
+  if (page.events.length === 0 && (cursor === undefined || !(await sessionExists(c.env.DB, project, id)))) {
+    throw new ApiError(404, "not_found", `no event of session '${id}' in this project`);
+  }
+  return c.json(
+    {
+      session_id: id,
+      events: page.events.map((e) => ({
+        id: e.eventId,
+        sequence: e.seq,
+        received_at: new Date(e.receivedAt).toISOString(),
+        status: e.status,
+        event: readable(e.event, e.schemaVersion),
+        score: e.score === null ? null : { value: e.score.value, confidence: e.score.confidence, high_value: e.score.highValue },
+        feedback: e.feedback.map((f) => ({
+          rating: f.rating,
+          ...(f.comment !== null ? { comment: f.comment } : {}),
+          ...(f.outcome !== null ? { outcome: f.outcome } : {}),
+          at: new Date(f.receivedAt).toISOString(),
+        })),
+      })),
+      next_cursor: page.nextAfter === null ? null : String(page.nextAfter),
+    },
+    200,
+  );
+});
