@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { spanConversation } from "./otlp-messages";
 
 /** OTLP/JSON AnyValue, recursively. */
 type AnyValue = {
@@ -123,10 +124,11 @@ export interface SpanMapping {
 
 /**
  * Maps OTLP spans that follow the OpenTelemetry GenAI semantic conventions to
- * v1 events, one per LLM call, with id `<traceId>:<spanId>` so a replay is a
- * duplicate. Prompt and completion come from `gen_ai.input.messages` /
- * `gen_ai.output.messages`, the older `gen_ai.prompt` / `gen_ai.completion`,
- * or the `gen_ai.*.message` / `gen_ai.choice` span events.
+ * v2 events, one per LLM call, with id `<traceId>:<spanId>` so a replay is a
+ * duplicate. Each carries the whole conversation as `messages` (+ `tools`),
+ * read from semconv 1.37+ attributes, the 1.28–1.36 message events, or the
+ * ≤1.27 prompt/completion (src/domain/otlp-messages.ts), and `trace_id`,
+ * `span_id`, `parent_id`; `session_id` is the conversation id, else the trace id.
  */
 export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMapping {
   const out: SpanMapping = { events: [], skipped: 0, invalid: [] };
@@ -159,14 +161,21 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
           }
           return undefined;
         };
-        const query =
-          lastMessage(attrs.get("gen_ai.input.messages"), ["user"]) ??
-          str(attrs.get("gen_ai.prompt")) ??
-          eventText(["gen_ai.user.message", "gen_ai.content.prompt"], ["content", "gen_ai.prompt"]);
-        const response =
-          lastMessage(attrs.get("gen_ai.output.messages"), ["assistant"]) ??
-          str(attrs.get("gen_ai.completion")) ??
-          eventText(["gen_ai.choice", "gen_ai.assistant.message", "gen_ai.content.completion"], ["content", "message", "gen_ai.completion"]);
+        // The whole conversation (src/domain/otlp-messages.ts says which source wins).
+        // With messages, ingest derives query/response (last user / assistant text);
+        // the older single-text readers below remain for spans whose messages are all unusable.
+        const conversation = spanConversation(attrs, events);
+        const hasMessages = conversation.messages.length > 0;
+        const query = hasMessages
+          ? undefined
+          : (lastMessage(attrs.get("gen_ai.input.messages"), ["user"]) ??
+            str(attrs.get("gen_ai.prompt")) ??
+            eventText(["gen_ai.user.message", "gen_ai.content.prompt"], ["content", "gen_ai.prompt"]));
+        const response = hasMessages
+          ? undefined
+          : (lastMessage(attrs.get("gen_ai.output.messages"), ["assistant"]) ??
+            str(attrs.get("gen_ai.completion")) ??
+            eventText(["gen_ai.choice", "gen_ai.assistant.message", "gen_ai.content.completion"], ["content", "message", "gen_ai.completion"]));
         const start = span.startTimeUnixNano;
         const end = span.endTimeUnixNano;
         const latency = start !== undefined && end !== undefined ? Number(BigInt(end) - BigInt(start)) / 1e6 : undefined;
@@ -189,9 +198,19 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
             span_id: span.spanId,
             ...(span.parentSpanId ? { parent_span_id: span.parentSpanId } : {}),
             ...(span.name ? { span_name: span.name } : {}),
-            ...Object.fromEntries([...attrs].filter(([k]) => k.startsWith("gen_ai.") && !/messages$|^gen_ai\.(prompt|completion)$/.test(k))),
+            ...Object.fromEntries(
+              [...attrs].filter(([k]) => k.startsWith("gen_ai.") && !/messages$|^gen_ai\.(prompt|completion|system_instructions|tool\.definitions)$/.test(k)),
+            ),
+            ...(conversation.finishReasons.length && !attrs.has("gen_ai.response.finish_reasons")
+              ? { "gen_ai.response.finish_reasons": conversation.finishReasons }
+              : {}),
           },
+          trace_id: span.traceId,
+          span_id: span.spanId,
+          ...(span.parentSpanId ? { parent_id: span.parentSpanId } : {}),
         };
+        if (hasMessages) event.messages = conversation.messages;
+        if (conversation.tools.length) event.tools = conversation.tools;
         const model = str(attrs.get("gen_ai.response.model")) ?? str(attrs.get("gen_ai.request.model"));
         const tokensIn = num(attrs.get("gen_ai.usage.input_tokens")) ?? num(attrs.get("gen_ai.usage.prompt_tokens"));
         const tokensOut = num(attrs.get("gen_ai.usage.output_tokens")) ?? num(attrs.get("gen_ai.usage.completion_tokens"));
@@ -202,7 +221,8 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
         if (tokensIn !== undefined) event.tokens_in = Math.trunc(tokensIn);
         if (tokensOut !== undefined) event.tokens_out = Math.trunc(tokensOut);
         if (latency !== undefined && latency >= 0) event.latency_ms = latency;
-        if (session) event.session_id = session.slice(0, 200);
+        // The producer's conversation id wins; otherwise the trace groups the steps of one run.
+        event.session_id = (session ?? span.traceId).slice(0, 200);
         out.events.push(event);
       });
     });

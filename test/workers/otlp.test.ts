@@ -90,8 +90,13 @@ describe("POST /v1/otlp/v1/traces", () => {
       session_id: "conv_5j66UpCpwteGg4YSxUnt7lPY",
     });
     expect(chat.event.attributes).toMatchObject({ trace_id: TRACE, span_id: "eee19b7ec3c1b174" });
+    expect(chat.event).toMatchObject({ trace_id: TRACE, span_id: "eee19b7ec3c1b174" });
+    expect(chat.event.messages).toEqual([
+      { role: "user", content: "Weather in Paris?" },
+      { role: "assistant", content: "Rainy, 57°F." },
+    ]);
     const legacy = await (await getEvent(key, `${TRACE}:aaa19b7ec3c1b175`)).json<{ event: Record<string, any> }>();
-    expect(legacy.event).toMatchObject({ query: "Say hi", response: "Hi!", model: "llama3", outcome: "failure" });
+    expect(legacy.event).toMatchObject({ query: "Say hi", response: "Hi!", model: "llama3", outcome: "failure", session_id: TRACE });
     expect((await getEvent(key, `${TRACE}:bbb19b7ec3c1b176`)).status).toBe(404);
   });
 
