@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toFieldErrors, type FieldError } from "./event-schema";
+import { toFieldErrors, type FieldError, type Message, type Tool } from "./event-schema";
 import type { ProxiedOperation } from "./proxy-upstreams";
 
 /*
@@ -106,4 +106,100 @@ function textOf(value: string | readonly unknown[]): string | undefined {
   if (typeof value === "string") return value;
   const strings = value.filter((x): x is string => typeof x === "string");
   return strings.length ? strings.join("\n") : undefined;
+}
+
+/** Most request messages kept on an event (the answer's message makes the schema's 1000). */
+export const MAX_LOGGED_REQUEST_MESSAGES = 999;
+
+/** A chat request's conversation in event schema v2's shape. */
+export interface RequestConversation {
+  messages: Message[];
+  tools?: Tool[];
+  toolChoice?: unknown;
+  /** Messages left out: a role the schema does not know, or beyond MAX_LOGGED_REQUEST_MESSAGES (the earliest go). */
+  droppedMessages: number;
+}
+
+const ROLES: ReadonlySet<string> = new Set(["system", "developer", "user", "assistant", "tool"]);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const idText = (v: unknown, max = 200): v is string => typeof v === "string" && v !== "" && v.length <= max;
+
+/**
+ * The messages and tools of a chat request, mapped onto event schema v2's
+ * `messages` and `tools`: fields the schema does not know (`refusal`,
+ * `audio`, legacy `function_call`, …) are left out; a legacy `function`
+ * message becomes a `tool` message, legacy `functions` become `tools`.
+ */
+export function requestConversation(body: ChatCompletionsRequest): RequestConversation {
+  const mapped = body.messages.map(toMessage);
+  const known = mapped.filter((m): m is Message => m !== undefined);
+  const messages = known.slice(-MAX_LOGGED_REQUEST_MESSAGES);
+  const offered = Array.isArray(body.tools)
+    ? body.tools
+    : Array.isArray(body.functions)
+      ? body.functions.map((f: unknown) => ({ type: "function", function: f }))
+      : [];
+  const tools = offered
+    .map(toTool)
+    .filter((t): t is Tool => t !== undefined)
+    .slice(0, 128);
+  const toolChoice = body.tool_choice ?? body.function_call;
+  return {
+    messages,
+    ...(tools.length ? { tools } : {}),
+    ...(toolChoice !== undefined ? { toolChoice } : {}),
+    droppedMessages: mapped.length - messages.length,
+  };
+}
+
+/** One request message as a v2 message, or undefined when its role has no place there. */
+export function toMessage(raw: unknown): Message | undefined {
+  if (!isRecord(raw) || typeof raw.role !== "string") return undefined;
+  const role = raw.role === "function" ? "tool" : raw.role;
+  if (!ROLES.has(role)) return undefined;
+  const content = toContent(raw.content);
+  const toolCalls = Array.isArray(raw.tool_calls)
+    ? raw.tool_calls
+        .map(toToolCall)
+        .filter((c) => c !== undefined)
+        .slice(0, 128)
+    : [];
+  return {
+    role: role as Message["role"],
+    ...(content !== undefined ? { content } : {}),
+    ...(idText(raw.name) ? { name: raw.name } : {}),
+    ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+    ...(role === "tool" && idText(raw.tool_call_id) ? { tool_call_id: raw.tool_call_id } : {}),
+  };
+}
+
+function toContent(raw: unknown): Message["content"] {
+  if (typeof raw === "string" || raw === null) return raw;
+  if (!Array.isArray(raw)) return undefined;
+  return raw.filter((p): p is Record<string, unknown> & { type: string } => isRecord(p) && idText(p.type, 64)).slice(0, 200);
+}
+
+type ToolCall = NonNullable<Message["tool_calls"]>[number];
+
+/** A tool call in OpenAI's `function` shape, or undefined (another type, or no name). */
+export function toToolCall(raw: unknown): ToolCall | undefined {
+  if (!isRecord(raw) || (raw.type !== undefined && raw.type !== "function") || !isRecord(raw.function)) return undefined;
+  const { name, arguments: args } = raw.function;
+  if (!idText(raw.id) || !idText(name)) return undefined;
+  return { id: raw.id, type: "function", function: { name, arguments: typeof args === "string" ? args : args === undefined ? "" : JSON.stringify(args) } };
+}
+
+function toTool(raw: unknown): Tool | undefined {
+  if (!isRecord(raw) || raw.type !== "function" || !isRecord(raw.function)) return undefined;
+  const { name, description, parameters, strict } = raw.function;
+  if (!idText(name)) return undefined;
+  return {
+    type: "function",
+    function: {
+      name,
+      ...(typeof description === "string" ? { description } : {}),
+      ...(isRecord(parameters) ? { parameters } : {}),
+      ...(typeof strict === "boolean" ? { strict } : {}),
+    },
+  };
 }

@@ -7,10 +7,36 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
  * ok, down (500), slow (never answers in time), malformed (invalid JSON content),
  * redirect (302 to another host), unauthorized (401 whose body and headers echo the
  * bearer key it was sent, plain and encoded, as careless upstreams do), echo (chat answers repeat
- * the last message). `stream: true` chat requests get SSE chunks 100 ms apart.
+ * the last message), tools (chat answers call two tools, `get_weather` and `get_time`; streamed as OpenAI
+ * does, `delta.tool_calls` by index with the arguments split across chunks).
+ * `stream: true` chat requests get SSE chunks 100 ms apart.
  * GET /ns/<name>/__calls counts the calls; GET /ns/<name>/__last is the last call's body and Authorization.
  */
-export type FakeMode = "ok" | "down" | "slow" | "malformed" | "redirect" | "unauthorized" | "echo";
+export type FakeMode = "ok" | "down" | "slow" | "malformed" | "redirect" | "unauthorized" | "echo" | "tools";
+
+/** The tool calls the `tools` mode answers with. */
+export const FAKE_TOOL_CALLS = [
+  { id: "call_weather_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","unit":"celsius"}' } },
+  { id: "call_time_2", type: "function", function: { name: "get_time", arguments: '{"timezone":"Europe/Paris"}' } },
+] as const;
+
+/** The SSE chunks of a streamed `tools` answer: per call, one chunk with id and name, then its arguments in pieces. */
+function toolCallChunks(): unknown[] {
+  const chunk = (delta: unknown, finish: string | null = null) => ({
+    id: "c2",
+    object: "chat.completion.chunk",
+    model: "fake-model",
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+  const chunks: unknown[] = [chunk({ role: "assistant", content: null })];
+  for (const [index, call] of FAKE_TOOL_CALLS.entries()) {
+    chunks.push(chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] }));
+    for (const piece of call.function.arguments.match(/.{1,7}/gs)!) chunks.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+  }
+  chunks.push(chunk({}, "tool_calls"));
+  chunks.push({ id: "c2", object: "chat.completion.chunk", model: "fake-model", choices: [], usage: { prompt_tokens: 40, completion_tokens: 9 } });
+  return chunks;
+}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   let body = "";
@@ -74,6 +100,24 @@ export async function startFakeAiServer(): Promise<{ url: string; server: Server
       const { input, model } = JSON.parse(body) as { input: string[]; model: string };
       const dimension = Number(/-(\d+)$/.exec(model)?.[1] ?? 16);
       return json(200, { object: "list", model, data: input.map((t, index) => ({ object: "embedding", index, embedding: hashVector(t, dimension) })) });
+    }
+    if (path === "/v1/chat/completions" && req.method === "POST" && mode === "tools") {
+      if ((JSON.parse(body) as { stream?: boolean }).stream) {
+        res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+        for (const chunk of toolCallChunks()) {
+          res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        res.write("data: [DONE]\n\n");
+        return void res.end();
+      }
+      return json(200, {
+        id: "chatcmpl-2",
+        object: "chat.completion",
+        model: "fake-model",
+        choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: null, refusal: null, tool_calls: FAKE_TOOL_CALLS } }],
+        usage: { prompt_tokens: 40, completion_tokens: 9 },
+      });
     }
     if (path === "/v1/chat/completions" && req.method === "POST" && (JSON.parse(body) as { stream?: boolean }).stream) {
       const echoed = () => (JSON.parse(body) as { messages: { content: string }[] }).messages.at(-1)!.content.match(/.{1,8}/gs)!;

@@ -186,9 +186,12 @@ describe("OpenAI-compatible logging proxy", () => {
     expect(stored.attributes).toMatchObject({ truncated: true });
     expect(long.startsWith(stored.query as string)).toBe(true);
     expect(long.startsWith(stored.response as string)).toBe(true);
-    // What is stored fits the limit; the conversation GET derives from query and response is not stored twice.
-    const { messages: _derived, ...asStored } = stored;
-    expect(JSON.stringify(asStored).length).toBeLessThanOrEqual(Number(env.MAX_EVENT_BYTES));
+    // What is stored, the conversation included, fits the limit; the answer's message is last.
+    expect(stored.messages).toEqual([
+      { role: "user", content: stored.query },
+      { role: "assistant", content: stored.response },
+    ]);
+    expect(JSON.stringify(stored).length).toBeLessThanOrEqual(Number(env.MAX_EVENT_BYTES));
   });
 
   it("sends no event id when proxy logging is off, since nothing is recorded", async () => {
