@@ -1,4 +1,14 @@
 import { type Message, messageSchema, type Tool, toolSchema } from "./event-schema";
+import {
+  type ConventionDetails,
+  type ConventionMessages,
+  conventionDetails,
+  conventionTools,
+  langfuseMessages,
+  openInferenceMessages,
+  openLlmetryMessages,
+  vercelAiMessages,
+} from "./otlp-conventions";
 
 /**
  * The whole conversation of one OpenTelemetry GenAI span, as v2 `messages` and `tools`.
@@ -18,8 +28,33 @@ import { type Message, messageSchema, type Tool, toolSchema } from "./event-sche
  *     the `gen_ai.content.prompt` / `gen_ai.content.completion` events) → a user
  *     and an assistant message (a JSON array of chat messages is read as such).
  *
- * `tools` come from `gen_ai.tool.definitions` (span attribute wins over the
- * operation-details event), whatever source gave the messages.
+ * Then the other instrumentations' own forms (read in src/domain/otlp-conventions.ts):
+ *
+ *  4. OpenLLMetry: `gen_ai.prompt.{i}.role/content/tool_call_id/tool_calls.{j}.*`,
+ *     then `gen_ai.completion.{i}.role/content/finish_reason/tool_calls.{j}.id/name/arguments`,
+ *     in index order. Every completion index is kept (Anthropic and Bedrock
+ *     number content blocks, not alternatives); a `thinking` completion
+ *     becomes an assistant message with one reasoning part.
+ *  5. OpenInference: `llm.input_messages.{i}.message.*` then
+ *     `llm.output_messages.{i}.message.*` (`role`, `content` or
+ *     `contents.{k}.message_content.type/text/image.image.url`,
+ *     `tool_calls.{j}.tool_call.id/function.name/function.arguments`, `tool_call_id`, `name`).
+ *  6. Vercel AI SDK: `ai.prompt.messages` (string or `text` / `reasoning` /
+ *     `tool-call` / `tool-result` parts; each tool result its own `tool`
+ *     message), then one assistant message of `ai.response.reasoning`,
+ *     `ai.response.text` and `ai.response.toolCalls`.
+ *  7. Langfuse generations: `langfuse.observation.input` then
+ *     `langfuse.observation.output` (a JSON array of chat messages, an object
+ *     with `messages`, one message, or plain text: user in, assistant out).
+ *
+ * `tools` come from the first that has any: `gen_ai.tool.definitions` (span
+ * attribute wins over the operation-details event), `llm.request.functions.{i}.*`,
+ * `llm.tools.{i}.tool.json_schema`, `ai.prompt.tools`, the `tools` of a
+ * Langfuse input object, whatever source gave the messages.
+ *
+ * `details` carries what those instrumentations say of model, token counts,
+ * session (`langfuse.session.id`) and tags (`langfuse.trace.tags`, OpenInference's
+ * `tag.tags`); semconv attributes, read in otlp.ts, win over them.
  *
  * Decisions:
  *  - `reasoning` parts are kept, as content parts `{ type: "reasoning", text }`
@@ -44,6 +79,9 @@ export interface SpanConversation {
   messages: Message[];
   tools: Tool[];
   finishReasons: string[];
+  /** The messages came from one of sources 4–7 (a span that may carry no `gen_ai.*` attribute). */
+  fromConvention: boolean;
+  details: ConventionDetails;
 }
 
 export interface SpanEventValues {
@@ -259,6 +297,10 @@ function fromLegacy(attrs: Map<string, unknown>, events: readonly SpanEventValue
 function toolList(v: unknown): Tool[] {
   const p = parsed(v);
   const list = Array.isArray(p) ? p : isObj(p) ? [p] : [];
+  return validTools(list);
+}
+
+function validTools(list: readonly unknown[]): Tool[] {
   const tools: Tool[] = [];
   for (const t of list) {
     if (!isObj(t) || (t.type !== undefined && t.type !== "function")) continue;
@@ -296,6 +338,30 @@ export function spanConversation(attrs: Map<string, unknown>, events: readonly S
     b = new Builder();
     fromLegacy(attrs, events, b);
   }
+  let fromConvention = false;
+  const conventions: ((a: Map<string, unknown>) => ConventionMessages)[] = [openLlmetryMessages, openInferenceMessages, vercelAiMessages, langfuseMessages];
+  for (const read of conventions) {
+    if (b.messages.length) break;
+    b = new Builder();
+    try {
+      const found = read(attrs);
+      for (const m of found.messages) b.add(m);
+      if (b.messages.length) {
+        finishReasons = found.finishReasons;
+        fromConvention = true;
+      }
+    } catch {
+      // Malformed input is never an error: the next source is tried.
+    }
+  }
   const messages = b.messages.length > MAX_MESSAGES ? b.messages.slice(-MAX_MESSAGES) : b.messages;
-  return { messages, tools: toolList(lookup("gen_ai.tool.definitions")), finishReasons };
+  let tools = toolList(lookup("gen_ai.tool.definitions"));
+  let conventionInfo: ConventionDetails = { tags: [], usage: {} };
+  try {
+    if (!tools.length) tools = validTools(conventionTools(attrs));
+    conventionInfo = conventionDetails(attrs);
+  } catch {
+    // As above.
+  }
+  return { messages, tools, finishReasons, fromConvention, details: conventionInfo };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isConventionGeneration } from "./otlp-conventions";
 import { spanConversation } from "./otlp-messages";
 
 /** OTLP/JSON AnyValue, recursively. */
@@ -116,7 +117,7 @@ function nanosToIso(ns: string | number | undefined): string | undefined {
 
 export interface SpanMapping {
   events: Record<string, unknown>[];
-  /** Spans without gen_ai.* attributes: counted, not stored. */
+  /** Spans that are not LLM calls (no gen_ai.* attribute, nor an OpenInference / Vercel AI SDK / Langfuse LLM form): counted, not stored. */
   skipped: number;
   /** Spans that could not be read at all, with the reason. */
   invalid: { path: string; message: string }[];
@@ -145,11 +146,14 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
         }
         const span = parsed.data;
         const attrs = toMap(span.attributes as KeyValue[] | undefined);
-        if (![...attrs.keys()].some((k) => k.startsWith("gen_ai."))) {
+        const events = (span.events ?? []).map((e) => ({ name: e.name ?? "", attrs: toMap(e.attributes as KeyValue[] | undefined) }));
+        // The whole conversation (src/domain/otlp-messages.ts says which source wins).
+        const conversation = spanConversation(attrs, events);
+        // OpenInference, Vercel AI SDK and Langfuse LLM spans may carry no gen_ai.* attribute.
+        if (![...attrs.keys()].some((k) => k.startsWith("gen_ai.")) && !conversation.fromConvention && !isConventionGeneration(attrs)) {
           out.skipped++;
           return;
         }
-        const events = (span.events ?? []).map((e) => ({ name: e.name ?? "", attrs: toMap(e.attributes as KeyValue[] | undefined) }));
         const eventText = (names: string[], keys: string[]) => {
           for (const e of [...events].reverse()) {
             if (!names.includes(e.name)) continue;
@@ -161,10 +165,8 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
           }
           return undefined;
         };
-        // The whole conversation (src/domain/otlp-messages.ts says which source wins).
         // With messages, ingest derives query/response (last user / assistant text);
         // the older single-text readers below remain for spans whose messages are all unusable.
-        const conversation = spanConversation(attrs, events);
         const hasMessages = conversation.messages.length > 0;
         const query = hasMessages
           ? undefined
@@ -192,15 +194,20 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
               : code === "1" || code === "STATUS_CODE_OK"
                 ? "success"
                 : "unknown",
-          tags: ["otel"],
+          tags: [...new Set(["otel", ...conversation.details.tags])].slice(0, 50),
           attributes: {
             trace_id: span.traceId,
             span_id: span.spanId,
             ...(span.parentSpanId ? { parent_span_id: span.parentSpanId } : {}),
             ...(span.name ? { span_name: span.name } : {}),
             ...Object.fromEntries(
-              [...attrs].filter(([k]) => k.startsWith("gen_ai.") && !/messages$|^gen_ai\.(prompt|completion|system_instructions|tool\.definitions)$/.test(k)),
+              [...attrs].filter(
+                ([k]) =>
+                  k.startsWith("gen_ai.") &&
+                  !/messages$|^gen_ai\.(prompt|completion|system_instructions|tool\.definitions)$|^gen_ai\.(prompt|completion)\.\d/.test(k),
+              ),
             ),
+            ...conversation.details.usage,
             ...(conversation.finishReasons.length && !attrs.has("gen_ai.response.finish_reasons")
               ? { "gen_ai.response.finish_reasons": conversation.finishReasons }
               : {}),
@@ -211,10 +218,11 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
         };
         if (hasMessages) event.messages = conversation.messages;
         if (conversation.tools.length) event.tools = conversation.tools;
-        const model = str(attrs.get("gen_ai.response.model")) ?? str(attrs.get("gen_ai.request.model"));
-        const tokensIn = num(attrs.get("gen_ai.usage.input_tokens")) ?? num(attrs.get("gen_ai.usage.prompt_tokens"));
-        const tokensOut = num(attrs.get("gen_ai.usage.output_tokens")) ?? num(attrs.get("gen_ai.usage.completion_tokens"));
-        const session = str(attrs.get("gen_ai.conversation.id")) ?? str(attrs.get("session.id"));
+        const { details } = conversation;
+        const model = str(attrs.get("gen_ai.response.model")) ?? str(attrs.get("gen_ai.request.model")) ?? details.model;
+        const tokensIn = num(attrs.get("gen_ai.usage.input_tokens")) ?? num(attrs.get("gen_ai.usage.prompt_tokens")) ?? details.tokensIn;
+        const tokensOut = num(attrs.get("gen_ai.usage.output_tokens")) ?? num(attrs.get("gen_ai.usage.completion_tokens")) ?? details.tokensOut;
+        const session = str(attrs.get("gen_ai.conversation.id")) ?? str(attrs.get("session.id")) ?? details.sessionId;
         if (query !== undefined) event.query = query;
         if (response !== undefined) event.response = response;
         if (model) event.model = model.slice(0, 200);
