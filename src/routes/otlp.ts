@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { toFieldErrors } from "../domain/event-schema";
 import { MAX_OTLP_DEPTH, mapGenAiSpans, otlpAnyValueSchema, otlpKeyValueSchema, otlpTracesSchema } from "../domain/otlp";
+import { decodeOtlpTracesProtobuf, encodeOtlpTracesResponse } from "../domain/otlp-protobuf";
 import { parseStrictJson } from "../domain/strict-json";
 import { named } from "../openapi/names";
-import { errorResponses, type Examples, json, requires, routeApp } from "../openapi/route-kit";
+import { errorResponses, type Examples, requires, routeApp } from "../openapi/route-kit";
 import { eventResultSchema } from "../openapi/shared";
 import { ingestItems } from "../pipeline/ingest";
 import { requireProjectKey, type ProjectVars } from "./auth";
@@ -57,21 +58,37 @@ const exportTraces = createRoute({
   method: "post",
   path: "/v1/traces",
   tags: ["otlp"],
-  summary: "OTLP/HTTP traces, JSON encoding",
+  summary: "OTLP/HTTP traces, JSON or protobuf encoding",
   description:
     "Spans with gen_ai.* attributes (GenAI semantic conventions) become events with id `<traceId>:<spanId>`, so replays are duplicates; " +
-    "other spans are counted and skipped. Each span is read on its own: an unreadable one is rejected, the others are kept. Protobuf is refused (415).",
+    "other spans are counted and skipped. Each span is read on its own: an unreadable one is rejected, the others are kept. " +
+    "JSON (`application/json`) or protobuf (`application/x-protobuf`), either one optionally with `Content-Encoding: gzip`; " +
+    "the answer is in the request's encoding (a protobuf request gets a protobuf ExportTraceServiceResponse, with only partial_success).",
   ...requires("project"),
   request: {
     // A reference, not zod: documented, but neither read nor validated by the framework (the handler reads the body within its limit).
-    body: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/OtlpTraces" }, examples: TRACES_EXAMPLES } } },
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: { $ref: "#/components/schemas/OtlpTraces" }, examples: TRACES_EXAMPLES },
+        "application/x-protobuf": { schema: { type: "string", format: "binary", description: "ExportTraceServiceRequest (opentelemetry-proto, proto/)" } },
+      },
+    },
   },
   responses: {
-    200: json("what became of each span", otlpResultSchema),
+    200: {
+      description: "what became of each span (JSON); for a protobuf request, an ExportTraceServiceResponse",
+      content: {
+        "application/json": { schema: otlpResultSchema },
+        "application/x-protobuf": { schema: { type: "string", format: "binary", description: "ExportTraceServiceResponse with partial_success" } },
+      },
+    },
     ...errorResponses("project", {
-      400: "not JSON (`invalid_json`), not strict JSON (`duplicate_key`, `too_deep`, …), or not an ExportTraceServiceRequest (`invalid_otlp`)",
-      413: "the body is over MAX_BODY_BYTES, or holds more than MAX_EVENTS_PER_REQUEST GenAI spans",
-      415: "not application/json (protobuf is not supported)",
+      400:
+        "not JSON (`invalid_json`), not strict JSON (`duplicate_key`, `too_deep`, …), not protobuf (`invalid_protobuf`), " +
+        "not gzip (`invalid_gzip`), or not an ExportTraceServiceRequest (`invalid_otlp`)",
+      413: "the body, sent or decompressed, is over MAX_BODY_BYTES, or holds more than MAX_EVENTS_PER_REQUEST GenAI spans",
+      415: "neither application/json nor application/x-protobuf, or a Content-Encoding other than gzip",
     }),
   },
 });
@@ -83,20 +100,86 @@ otlpRoutes.openAPIRegistry.register("OtlpTraces", otlpTracesSchema);
 
 otlpRoutes.use("*", requireProjectKey);
 
-/**
- * OTLP/HTTP traces, JSON encoding. GenAI spans become events (one per LLM
- * call, id `<traceId>:<spanId>`) through the same ingest path as /v1/events;
- * other spans are counted and skipped. Answers OTLP's partial-success shape,
- * plus Gleaner's per-span results.
- */
-otlpRoutes.openapi(exportTraces, async (c) => {
-  const [mediaType = ""] = (c.req.header("Content-Type") ?? "").split(";");
-  const type = mediaType.trim().toLowerCase();
-  if (type !== "application/json") {
-    throw new ApiError(415, "unsupported_media_type", "send OTLP/HTTP with the JSON encoding (Content-Type: application/json); protobuf is not supported");
+const PROTOBUF = "application/x-protobuf";
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, "payload_too_large", `the body exceeds the limit of ${limit} bytes`, { limit_bytes: limit });
+}
+
+/** Reads a stream to its end, refusing it with 413 as soon as it passes `limit` bytes. */
+async function readStreamWithin(stream: ReadableStream<Uint8Array>, limit: number, onError: (e: unknown) => never): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    let step: ReadableStreamReadResult<Uint8Array>;
+    try {
+      step = await reader.read();
+    } catch (e) {
+      onError(e);
+    }
+    if (step.done) break;
+    received += step.value.byteLength;
+    if (received > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(step.value);
   }
-  const config = c.get("config");
-  const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
+  const out = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The OTLP body as bytes, identity or `Content-Encoding: gzip` (OTLP/HTTP's one compression):
+ * within `limit` bytes as sent (Content-Length first, then while streaming) and again once
+ * decompressed, so a small gzip bomb is a 413 too. Other encodings stay 415, as on every route.
+ */
+async function readOtlpBytes(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const encoding = (req.headers.get("Content-Encoding") ?? "identity").trim().toLowerCase();
+  const gzip = encoding === "gzip" || encoding === "x-gzip";
+  if (!gzip && encoding !== "identity" && encoding !== "") {
+    throw new ApiError(415, "unsupported_content_encoding", `Content-Encoding ${encoding} is not supported: send the body uncompressed or gzip-compressed`);
+  }
+  const declared = Number(req.headers.get("Content-Length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!req.body) return new Uint8Array();
+  const rethrow = (e: unknown): never => {
+    throw e;
+  };
+  const sent = await readStreamWithin(req.body, limit, rethrow);
+  if (!gzip) return sent;
+  const inflated = new Blob([sent]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return readStreamWithin(inflated, limit, () => {
+    throw new ApiError(400, "invalid_gzip", "the body is not valid gzip (Content-Encoding: gzip)");
+  });
+}
+
+function utf8(bytes: Uint8Array): string {
+  try {
+    // fatal: invalid UTF-8 is refused, never silently turned into U+FFFD and stored.
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError(400, "invalid_utf8", "the body is not valid UTF-8");
+  }
+}
+
+/** The request as OTLP/JSON's plain value, from either encoding. */
+async function readTracesRequest(req: Request, type: string, limit: number): Promise<unknown> {
+  const gzipped = (req.headers.get("Content-Encoding") ?? "").trim() !== "";
+  if (type === PROTOBUF) {
+    const decoded = decodeOtlpTracesProtobuf(await readOtlpBytes(req, limit), MAX_OTLP_DEPTH);
+    if (!decoded.ok)
+      throw new ApiError(400, decoded.code, `body: ${decoded.message}`, { errors: [{ path: "", message: decoded.message, code: decoded.code }] });
+    return decoded.value;
+  }
+  // Uncompressed JSON reads exactly as on the other routes.
+  const body = gzipped ? utf8(await readOtlpBytes(req, limit)) : await readBodyWithin(req, limit);
   const parsed = parseStrictJson(body, { maxDepth: MAX_OTLP_DEPTH });
   if (!parsed.ok) {
     const field = parsed.path || "body";
@@ -104,7 +187,29 @@ otlpRoutes.openapi(exportTraces, async (c) => {
       errors: [{ path: parsed.path, message: parsed.message, code: parsed.code }],
     });
   }
-  const request = otlpTracesSchema.safeParse(parsed.value);
+  return parsed.value;
+}
+
+/**
+ * OTLP/HTTP traces, JSON or protobuf, optionally gzip-compressed. GenAI spans become events (one
+ * per LLM call, id `<traceId>:<spanId>`, hex for both encodings) through the same ingest path as
+ * /v1/events; other spans are counted and skipped. Answers OTLP's partial-success shape in the
+ * request's encoding: for JSON plus Gleaner's per-span results, for protobuf an
+ * ExportTraceServiceResponse.
+ */
+otlpRoutes.openapi(exportTraces, async (c) => {
+  const [mediaType = ""] = (c.req.header("Content-Type") ?? "").split(";");
+  const type = mediaType.trim().toLowerCase();
+  if (type !== "application/json" && type !== PROTOBUF) {
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      "send OTLP/HTTP as JSON (Content-Type: application/json) or protobuf (Content-Type: application/x-protobuf)",
+    );
+  }
+  const config = c.get("config");
+  const value = await readTracesRequest(c.req.raw, type, config.MAX_BODY_BYTES);
+  const request = otlpTracesSchema.safeParse(value);
   if (!request.success) {
     const errors = toFieldErrors(request.error);
     throw new ApiError(400, "invalid_otlp", errors.map((e) => `${e.path || "body"}: ${e.message}`).join("; "), { errors });
@@ -128,9 +233,13 @@ otlpRoutes.openapi(exportTraces, async (c) => {
       r.status === "rejected" ? [`span ${r.id ?? r.index}: ${r.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`] : [],
     ),
   ];
+  const partialSuccess = rejectedSpans > 0 ? { rejectedSpans, errorMessage: reasons.slice(0, 20).join(" | ") } : undefined;
+  if (type === PROTOBUF) {
+    return c.body(encodeOtlpTracesResponse(partialSuccess), 200, { "Content-Type": PROTOBUF });
+  }
   return c.json(
     {
-      ...(rejectedSpans > 0 ? { partialSuccess: { rejectedSpans, errorMessage: reasons.slice(0, 20).join(" | ") } } : {}),
+      ...(partialSuccess ? { partialSuccess } : {}),
       accepted: summary.accepted,
       duplicates: summary.duplicates,
       rejected: rejectedSpans,

@@ -105,13 +105,14 @@ describe("POST /v1/otlp/v1/traces", () => {
     expect(body).toMatchObject({ accepted: 0, duplicates: 2 });
   });
 
-  it("answers partial success naming the bad span, refuses protobuf and a missing key", async () => {
+  it("answers partial success naming the bad span, refuses JSON labelled protobuf, another media type and a missing key", async () => {
     const bad = structuredClone(payload);
     bad.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId = "nothex";
     const body = await (await post(bad)).json<{ partialSuccess: { rejectedSpans: number; errorMessage: string } }>();
     expect(body.partialSuccess.rejectedSpans).toBe(1);
     expect(body.partialSuccess.errorMessage).toContain("spans.0.traceId");
-    expect((await post(payload, "application/x-protobuf")).status).toBe(415);
+    expect((await post(payload, "application/x-protobuf")).status).toBe(400);
+    expect((await post(payload, "text/plain")).status).toBe(415);
     expect((await call("/v1/otlp/v1/traces", { method: "POST", body: "{}" })).status).toBe(401);
   });
 });
