@@ -50,6 +50,11 @@ function registerShared(app: OpenAPIHono<RouteEnv>): void {
     scheme: "bearer",
     description: "a project key (`glk_…`) from POST /v1/admin/projects/{project}/keys",
   });
+  registry.registerComponent("securitySchemes", "projectKeyBasic", {
+    type: "http",
+    scheme: "basic",
+    description: "a project key as the password of Basic auth (`<any user>:<project key>`), as Langfuse's SDK sends it; /api/public/otel only",
+  });
   registry.registerComponent("securitySchemes", "adminToken", {
     type: "http",
     scheme: "bearer",

@@ -4,7 +4,7 @@ import { ApiError } from "./errors";
 import { readBodyWithin } from "./read-body";
 
 /** Routes that read their bodies themselves, with their own limits and per-event answers. */
-const OWN_READERS = [/^\/v1\/events\/?$/, /^\/v1\/otlp\//, /^\/v1\/proxy\//];
+const OWN_READERS = [/^\/v1\/events\/?$/, /^\/v1\/otlp\//, /^\/api\/public\/otel\//, /^\/v1\/proxy\//];
 
 /**
  * Every other body is read here once, before any handler or validator runs:

@@ -4,7 +4,8 @@ import { MAX_OTLP_DEPTH, mapGenAiSpans, otlpAnyValueSchema, otlpKeyValueSchema, 
 import { decodeOtlpTracesProtobuf, encodeOtlpTracesResponse } from "../domain/otlp-protobuf";
 import { parseStrictJson } from "../domain/strict-json";
 import { named } from "../openapi/names";
-import { errorResponses, type Examples, requires, routeApp } from "../openapi/route-kit";
+import type { Context } from "hono";
+import { errorResponses, type Examples, requires, type RouteEnv, routeApp } from "../openapi/route-kit";
 import { eventResultSchema } from "../openapi/shared";
 import { ingestItems } from "../pipeline/ingest";
 import { requireProjectKey, type ProjectVars } from "./auth";
@@ -54,43 +55,50 @@ const otlpResultSchema = z.strictObject({
   results: z.array(eventResultSchema),
 });
 
+/** What POST /v1/otlp/v1/traces and its Langfuse alias (src/routes/langfuse.ts) document: one body, one set of answers. */
+export const OTLP_TRACES_DESCRIPTION =
+  "Spans with gen_ai.* attributes (GenAI semantic conventions) become events with id `<traceId>:<spanId>`, so replays are duplicates; " +
+  "other spans are counted and skipped. Each span is read on its own: an unreadable one is rejected, the others are kept. " +
+  "JSON (`application/json`) or protobuf (`application/x-protobuf`), either one optionally with `Content-Encoding: gzip`; " +
+  "the answer is in the request's encoding (a protobuf request gets a protobuf ExportTraceServiceResponse, with only partial_success).";
+
+export const otlpTracesRequest = {
+  // A reference, not zod: documented, but neither read nor validated by the framework (the handler reads the body within its limit).
+  body: {
+    required: true,
+    content: {
+      "application/json": { schema: { $ref: "#/components/schemas/OtlpTraces" }, examples: TRACES_EXAMPLES },
+      "application/x-protobuf": { schema: { type: "string", format: "binary", description: "ExportTraceServiceRequest (opentelemetry-proto, proto/)" } },
+    },
+  },
+} as const;
+
+export const otlpTracesResponses = {
+  200: {
+    description: "what became of each span (JSON); for a protobuf request, an ExportTraceServiceResponse",
+    content: {
+      "application/json": { schema: otlpResultSchema },
+      "application/x-protobuf": { schema: { type: "string" as const, format: "binary", description: "ExportTraceServiceResponse with partial_success" } },
+    },
+  },
+  ...errorResponses("project", {
+    400:
+      "not JSON (`invalid_json`), not strict JSON (`duplicate_key`, `too_deep`, …), not protobuf (`invalid_protobuf`), " +
+      "not gzip (`invalid_gzip`), or not an ExportTraceServiceRequest (`invalid_otlp`)",
+    413: "the body, sent or decompressed, is over MAX_BODY_BYTES, or holds more than MAX_EVENTS_PER_REQUEST GenAI spans",
+    415: "neither application/json nor application/x-protobuf, or a Content-Encoding other than gzip",
+  }),
+};
+
 const exportTraces = createRoute({
   method: "post",
   path: "/v1/traces",
   tags: ["otlp"],
   summary: "OTLP/HTTP traces, JSON or protobuf encoding",
-  description:
-    "Spans with gen_ai.* attributes (GenAI semantic conventions) become events with id `<traceId>:<spanId>`, so replays are duplicates; " +
-    "other spans are counted and skipped. Each span is read on its own: an unreadable one is rejected, the others are kept. " +
-    "JSON (`application/json`) or protobuf (`application/x-protobuf`), either one optionally with `Content-Encoding: gzip`; " +
-    "the answer is in the request's encoding (a protobuf request gets a protobuf ExportTraceServiceResponse, with only partial_success).",
+  description: OTLP_TRACES_DESCRIPTION,
   ...requires("project"),
-  request: {
-    // A reference, not zod: documented, but neither read nor validated by the framework (the handler reads the body within its limit).
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: { $ref: "#/components/schemas/OtlpTraces" }, examples: TRACES_EXAMPLES },
-        "application/x-protobuf": { schema: { type: "string", format: "binary", description: "ExportTraceServiceRequest (opentelemetry-proto, proto/)" } },
-      },
-    },
-  },
-  responses: {
-    200: {
-      description: "what became of each span (JSON); for a protobuf request, an ExportTraceServiceResponse",
-      content: {
-        "application/json": { schema: otlpResultSchema },
-        "application/x-protobuf": { schema: { type: "string", format: "binary", description: "ExportTraceServiceResponse with partial_success" } },
-      },
-    },
-    ...errorResponses("project", {
-      400:
-        "not JSON (`invalid_json`), not strict JSON (`duplicate_key`, `too_deep`, …), not protobuf (`invalid_protobuf`), " +
-        "not gzip (`invalid_gzip`), or not an ExportTraceServiceRequest (`invalid_otlp`)",
-      413: "the body, sent or decompressed, is over MAX_BODY_BYTES, or holds more than MAX_EVENTS_PER_REQUEST GenAI spans",
-      415: "neither application/json nor application/x-protobuf, or a Content-Encoding other than gzip",
-    }),
-  },
+  request: otlpTracesRequest,
+  responses: otlpTracesResponses,
 });
 
 export const otlpRoutes = routeApp<ProjectVars>();
@@ -195,9 +203,9 @@ async function readTracesRequest(req: Request, type: string, limit: number): Pro
  * per LLM call, id `<traceId>:<spanId>`, hex for both encodings) through the same ingest path as
  * /v1/events; other spans are counted and skipped. Answers OTLP's partial-success shape in the
  * request's encoding: for JSON plus Gleaner's per-span results, for protobuf an
- * ExportTraceServiceResponse.
+ * ExportTraceServiceResponse. Shared by POST /v1/otlp/v1/traces and its Langfuse alias, so both behave alike.
  */
-otlpRoutes.openapi(exportTraces, async (c) => {
+export async function handleOtlpTraces(c: Context<RouteEnv<ProjectVars>>): Promise<Response> {
   const [mediaType = ""] = (c.req.header("Content-Type") ?? "").split(";");
   const type = mediaType.trim().toLowerCase();
   if (type !== "application/json" && type !== PROTOBUF) {
@@ -237,15 +245,15 @@ otlpRoutes.openapi(exportTraces, async (c) => {
   if (type === PROTOBUF) {
     return c.body(encodeOtlpTracesResponse(partialSuccess), 200, { "Content-Type": PROTOBUF });
   }
-  return c.json(
-    {
-      ...(partialSuccess ? { partialSuccess } : {}),
-      accepted: summary.accepted,
-      duplicates: summary.duplicates,
-      rejected: rejectedSpans,
-      skipped_non_genai: mapped.skipped,
-      results: summary.results,
-    },
-    200,
-  );
-});
+  const answer: z.input<typeof otlpResultSchema> = {
+    ...(partialSuccess ? { partialSuccess } : {}),
+    accepted: summary.accepted,
+    duplicates: summary.duplicates,
+    rejected: rejectedSpans,
+    skipped_non_genai: mapped.skipped,
+    results: summary.results,
+  };
+  return c.json(answer, 200);
+}
+
+otlpRoutes.openapi(exportTraces, (c) => handleOtlpTraces(c));

@@ -40,7 +40,7 @@ export const SEARCH_IN_FLIGHT = { perKey: 4, total: 16 };
 /** Retry-After of a search refused for concurrency: slots free up within a search's time. */
 export const CONCURRENCY_RETRY_AFTER_SECONDS = 1;
 
-const INGEST_PATHS = /^\/v1\/(events|feedback|otlp\/.+|proxy\/.+)$/;
+const INGEST_PATHS = /^\/v1\/(events|feedback|otlp\/.+|proxy\/.+)$|^\/api\/public\/otel\/.+$/;
 
 /** The class of a project-key request: POSTs that store telemetry are ingest; pattern search is search; the rest is read. */
 export function routeClassOf(method: string, path: string): Exclude<RouteClass, "admin"> {

@@ -210,6 +210,8 @@ describe("routeClassOf", () => {
     ["POST", "/v1/events", "ingest"],
     ["POST", "/v1/feedback", "ingest"],
     ["POST", "/v1/otlp/v1/traces", "ingest"],
+    ["POST", "/api/public/otel/v1/traces", "ingest"],
+    ["GET", "/api/public/otel/v1/traces", "read"],
     ["POST", "/v1/proxy/local/chat/completions", "ingest"],
     ["GET", "/v1/patterns/search", "search"],
     ["POST", "/v1/patterns/search", "search"],
