@@ -1,3 +1,4 @@
+import { asText, parsed } from "./json-values";
 /**
  * GenAI spans written by instrumentations that do not follow the OpenTelemetry
  * GenAI semantic conventions, read into raw chat messages in OpenAI's shape
@@ -26,27 +27,6 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const nonEmpty = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : undefined);
-
-/** A JSON string parsed, or the value itself; `undefined` when the string is not JSON. */
-function parsed(v: unknown): unknown {
-  if (typeof v !== "string") return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Text of a value: strings as they are, anything else as JSON. */
-function asText(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v === undefined) return "";
-  try {
-    return JSON.stringify(v) ?? "";
-  } catch {
-    return "";
-  }
-}
 
 /** Role names other projects use, as v2 roles; unknown roles pass through (and are dropped by validation). */
 const ROLE_ALIASES: Record<string, string> = { human: "user", ai: "assistant", model: "assistant", function: "tool" };

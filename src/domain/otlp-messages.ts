@@ -9,6 +9,7 @@ import {
   openLlmetryMessages,
   vercelAiMessages,
 } from "./otlp-conventions";
+import { asText, parsed } from "./json-values";
 
 /**
  * The whole conversation of one OpenTelemetry GenAI span, as v2 `messages` and `tools`.
@@ -101,27 +102,6 @@ type ToolCall = NonNullable<Message["tool_calls"]>[number];
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const nonEmpty = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 const ROLES = new Set<string>(["system", "developer", "user", "assistant", "tool"]);
-
-/** A JSON string parsed, or the value itself; `undefined` when the string is not JSON. */
-function parsed(v: unknown): unknown {
-  if (typeof v !== "string") return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Text of a value: strings as they are, anything else as JSON. */
-function asText(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v === undefined) return "";
-  try {
-    return JSON.stringify(v) ?? "";
-  } catch {
-    return "";
-  }
-}
 
 class Builder {
   readonly messages: Message[] = [];

@@ -43,6 +43,14 @@ export async function getEvent(key: string, id: string) {
   return call(`/v1/events/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${key}` } });
 }
 
+/** The stored event once GET /v1/events/{id} finds it (events the proxy records arrive after its answer). */
+export function storedEventOf(key: string, id: string): Promise<Record<string, unknown>> {
+  return eventually(async () => {
+    const r = await getEvent(key, id);
+    return r.status === 200 ? (await r.json<{ event: Record<string, unknown> }>()).event : undefined;
+  });
+}
+
 /** Polls until `check` returns a value, for work the real local queue delivers asynchronously. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createKey, getEvent } from "./helpers";
+import { attr } from "./otlp-json";
 
 // One span per instrumentation, written by hand in the OTLP/JSON encoding after
 // each project's documented attribute names (src/domain/otlp-conventions.ts).
@@ -10,15 +11,6 @@ beforeAll(async () => {
   key = (await createKey("otlp-conventions")).key;
 });
 
-function any(v: unknown): Record<string, unknown> {
-  if (typeof v === "string") return { stringValue: v };
-  if (typeof v === "boolean") return { boolValue: v };
-  if (typeof v === "number") return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map(any) } };
-  if (v !== null && typeof v === "object") return { kvlistValue: { values: Object.entries(v).map(([key, value]) => ({ key, value: any(value) })) } };
-  return {};
-}
-const attr = (key: string, value: unknown) => ({ key, value: any(value) });
 const attrs = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => attr(k, v));
 
 const post = async (spans: unknown[]) => {

@@ -1,22 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createKey, getEvent } from "./helpers";
+import { attr } from "./otlp-json";
 
 let key: string;
 
 beforeAll(async () => {
   key = (await createKey("otlp-conversation")).key;
 });
-
-/** A plain JSON value as an OTLP/JSON AnyValue (objects → kvlistValue, arrays → arrayValue). */
-function any(v: unknown): Record<string, unknown> {
-  if (typeof v === "string") return { stringValue: v };
-  if (typeof v === "boolean") return { boolValue: v };
-  if (typeof v === "number") return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map(any) } };
-  if (v !== null && typeof v === "object") return { kvlistValue: { values: Object.entries(v).map(([key, value]) => ({ key, value: any(value) })) } };
-  return {};
-}
-const attr = (key: string, value: unknown) => ({ key, value: any(value) });
 
 const post = (spans: unknown[]) =>
   call("/v1/otlp/v1/traces", {

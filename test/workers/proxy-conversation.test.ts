@@ -5,7 +5,7 @@ import { SseCollector } from "../../src/domain/proxy-answers";
 import { proxyEvent } from "../../src/domain/proxy-event";
 import { requestConversation } from "../../src/domain/proxy-requests";
 import worker from "../../src/index";
-import { createKey, eventually, getEvent } from "./helpers";
+import { createKey, storedEventOf } from "./helpers";
 
 /** The fake upstream's namespaces: `tools` answers with tool calls, `text` with text. */
 const UPSTREAMS = {
@@ -72,12 +72,7 @@ async function proxy(upstream: string, body: unknown): Promise<Response> {
   return res;
 }
 
-async function storedEvent(id: string): Promise<Record<string, unknown>> {
-  return eventually(async () => {
-    const r = await getEvent(key, id);
-    return r.status === 200 ? (await r.json<{ event: Record<string, unknown> }>()).event : undefined;
-  });
-}
+const storedEvent = (id: string) => storedEventOf(key, id);
 
 describe("proxy events keep the whole conversation", () => {
   for (const stream of [false, true]) {

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { call, createKey, eventually, getEvent } from "./helpers";
+import { call, createKey, eventually, getEvent, storedEventOf } from "./helpers";
 
 /** Calls the worker with some bindings changed (other upstreams, flags), and waits for its waitUntil work. */
 async function callWith(bindings: Record<string, string>, path: string, init: RequestInit): Promise<Response> {
@@ -12,12 +12,7 @@ async function callWith(bindings: Record<string, string>, path: string, init: Re
   return res;
 }
 
-async function storedEvent(id: string): Promise<Record<string, unknown>> {
-  return eventually(async () => {
-    const r = await getEvent(key, id);
-    return r.status === 200 ? (await r.json<{ event: Record<string, unknown> }>()).event : undefined;
-  });
-}
+const storedEvent = (id: string) => storedEventOf(key, id);
 
 let key: string;
 
