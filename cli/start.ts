@@ -36,16 +36,21 @@ const shown = relative(process.cwd(), settings.dataDir);
 const dataDir = shown === "" ? "." : shown.startsWith("..") ? settings.dataDir : shown;
 const token = settings.adminTokenSource === "generated" ? `$(cat ${dataDir}/admin-token)` : "$GLEANER_ADMIN_TOKEN";
 
-console.log(`Gleaner listening on ${base}`);
-console.log(`  dashboard:   ${base}/`);
-console.log(`  API docs:    ${base}/docs`);
-console.log(`  state:       ${dataDir} (D1 on local disk)`);
-console.log(`  migrations:  ${gleaner.migrationsApplied.length ? gleaner.migrationsApplied.join(", ") : "up to date"}`);
-console.log(`  crons:       ${gleaner.crons.join(", ") || "none"}`);
-console.log(`  admin token: ${settings.adminTokenSource === "generated" ? `${dataDir}/admin-token` : `from ${settings.adminTokenSource}`}`);
-console.log("Get a project key:");
-console.log(`  curl -s -X POST -H "Authorization: Bearer ${token}" ${base}/v1/admin/projects/my-project/keys`);
-console.log("Press Ctrl-C to stop.");
+// One write, so a reader watching the output never sees half a banner.
+console.log(
+  [
+    `Gleaner listening on ${base}`,
+    `  dashboard:   ${base}/`,
+    `  API docs:    ${base}/docs`,
+    `  state:       ${dataDir} (D1 on local disk)`,
+    `  migrations:  ${gleaner.migrationsApplied.length ? gleaner.migrationsApplied.join(", ") : "up to date"}`,
+    `  crons:       ${gleaner.crons.join(", ") || "none"}`,
+    `  admin token: ${settings.adminTokenSource === "generated" ? `${dataDir}/admin-token` : `from ${settings.adminTokenSource}`}`,
+    "Get a project key:",
+    `  curl -s -X POST -H "Authorization: Bearer ${token}" ${base}/v1/admin/projects/my-project/keys`,
+    "Press Ctrl-C to stop.",
+  ].join("\n"),
+);
 
 let stopping = false;
 async function shutdown(signal: string) {
