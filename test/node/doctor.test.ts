@@ -100,7 +100,7 @@ describe("npm run doctor", () => {
     chmodSync(join(dir, "open"), 0o755);
     const shared = doctor(dir, { GLEANER_DATA_DIR: "shared", PROXY_UPSTREAMS: "openai=https://api.openai.com/v1|OPENAI_API_KEY" });
     expect(shared.stdout).toMatch(/FAIL\s+proxy secrets\s+unset: OPENAI_API_KEY \(upstream 'openai'\)/);
-    expect(shared.stdout).toMatch(/FAIL\s+data dir\s+shared is a shared folder \(sticky bit, like \/tmp\): npm start refuses it/);
+    expect(shared.stdout).toMatch(/FAIL\s+data dir\s+shared is a shared folder \(sticky bit, like the system temp folder\): npm start refuses it/);
     expect(shared.status).toBe(1);
     const open = doctor(dir, { GLEANER_DATA_DIR: "open", PROXY_UPSTREAMS: "openai=https://api.openai.com/v1|OPENAI_API_KEY", OPENAI_API_KEY: "sk-test" });
     expect(open.stdout).toMatch(/ok\s+proxy secrets\s+set: OPENAI_API_KEY/);

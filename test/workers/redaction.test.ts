@@ -172,7 +172,7 @@ describe("redaction: ordinary text stays as written", () => {
     "id 550e8400-e29b-41d4-a716-446655440000 commit 3f786850e387550fdab836ed7e6dc881de23001b",
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
     "Visit https://example.com/docs?page=2&sort=asc or http://localhost:8080/api for details.",
-    "The pwd command prints /home/bob/project. Keep the secret_name and token_count fields.",
+    "The pwd command prints ./project. Keep the secret_name and token_count fields.",
     "xoxo-gossip-girl is a show; sk-learn-docs is not a key. Ask the SKU team.",
     "git push -u origin main && docker run -u 1000:1000 alpine",
     'secret: true\npassword: null\ntoken: ${{ secrets.GITHUB_TOKEN }}\napi_key: <your key here>\nclient_secret: ""',
