@@ -109,7 +109,12 @@ if (keyed.length) {
 if (existsSync(dataDir)) {
   const { mode } = statSync(dataDir);
   if (mode & 0o1000) {
-    add("data dir", "fail", `${dataDirShown} is a shared folder (sticky bit, like the system temp folder): npm start refuses it`, "set GLEANER_DATA_DIR to a folder of its own");
+    add(
+      "data dir",
+      "fail",
+      `${dataDirShown} is a shared folder (sticky bit, like the system temp folder): npm start refuses it`,
+      "set GLEANER_DATA_DIR to a folder of its own",
+    );
   } else if (mode & 0o077) {
     add("data dir", "warn", `${dataDirShown} is readable by others`, "npm start tightens it to 0700, or: chmod 700 it now");
   } else {

@@ -13,6 +13,7 @@ import { chmodSync, mkdirSync, statSync } from "node:fs";
 export function prepareDataDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { mode } = statSync(dir);
-  if (mode & 0o1000) throw new Error(`GLEANER_DATA_DIR ${dir} is a shared folder (sticky bit, like the system temp folder): use a folder of its own, e.g. ${dir}/gleaner`);
+  if (mode & 0o1000)
+    throw new Error(`GLEANER_DATA_DIR ${dir} is a shared folder (sticky bit, like the system temp folder): use a folder of its own, e.g. ${dir}/gleaner`);
   if ((mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
 }
