@@ -123,6 +123,16 @@ export async function findEvent(db: D1Database, project: string, eventId: string
   return row ? toRecord(row) : null;
 }
 
+/** The stored events with these ids, whatever their status. */
+export async function findEvents(db: D1Database, project: string, eventIds: readonly string[]): Promise<EventRecord[]> {
+  if (eventIds.length === 0) return [];
+  const { results } = await db
+    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE project = ?1 AND event_id IN (SELECT value FROM json_each(?2)) ORDER BY seq`)
+    .bind(project, JSON.stringify(eventIds))
+    .all<EventRow>();
+  return results.map(toRecord);
+}
+
 /** The unfinished events of one chunk, in server order. A chunk holds at most CHUNK_MAX_EVENTS. */
 export async function loadUnprocessedChunk(db: D1Database, batchId: string): Promise<EventRecord[]> {
   const { results } = await db

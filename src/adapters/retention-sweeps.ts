@@ -49,6 +49,12 @@ export async function deleteExpiredDerived(db: D1Database, project: string, cuto
   return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
 }
 
+/** GenAI log records received before `cutoff` (the raw-events window): joined ones live on in their event, the others waited long enough. */
+export async function deleteLogRecordsBefore(db: D1Database, project: string, cutoff: number): Promise<number> {
+  const result = await db.prepare("DELETE FROM otlp_log_records WHERE project = ?1 AND received_at < ?2").bind(project, cutoff).run();
+  return result.meta.changes ?? 0;
+}
+
 /** Keeps a project's newest `keep` interaction vectors (every interactions collection) and deletes the rest; returns how many. */
 export async function pruneInteractionVectors(db: D1Database, project: string, keep: number): Promise<number> {
   const res = await db

@@ -8,6 +8,7 @@ import {
   deleteArchivedEvents,
   deleteDeadLettersBefore,
   deleteExpiredDerived,
+  deleteLogRecordsBefore,
   expiredProcessedEvents,
   pruneInteractionVectors,
 } from "../adapters/retention-sweeps";
@@ -59,6 +60,7 @@ export async function applyRetention(env: Env, config: Config, params: Record<st
       summary.events_archived += records.length;
     }
 
+    summary.derived_deleted += await deleteLogRecordsBefore(env.DB, project, rawCutoff);
     summary.derived_deleted += await deleteExpiredDerived(env.DB, project, now - policy.processed_days * DAY_MS);
     // Interaction vectors only matter inside the similarity window: keep twice it per project, drop the rest.
     summary.derived_deleted += await pruneInteractionVectors(env.DB, project, 2 * config.SIMILARITY_WINDOW);

@@ -396,3 +396,28 @@ export const archives = sqliteTable(
   },
   (t) => [index("archives_project").on(t.project, t.createdAt)],
 );
+
+/**
+ * GenAI log records (semantic conventions 1.28–1.36: `gen_ai.user.message`, `gen_ai.choice`, …)
+ * waiting for, or joined to, their span's event (`<trace_id>:<span_id>`). Kept as validated and
+ * redacted; `record_key` is a hash of the record, so a replayed export stores nothing twice.
+ */
+export const otlpLogRecords = sqliteTable(
+  "otlp_log_records",
+  {
+    project: text("project").notNull(),
+    recordKey: text("record_key").notNull(),
+    traceId: text("trace_id").notNull(),
+    spanId: text("span_id").notNull(),
+    timeUnixNano: text("time_unix_nano").notNull(),
+    position: integer("position").notNull(),
+    name: text("name").notNull(),
+    body: text("body").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.project, t.recordKey] }),
+    index("otlp_log_records_span").on(t.project, t.traceId, t.spanId),
+    index("otlp_log_records_received").on(t.receivedAt),
+  ],
+);

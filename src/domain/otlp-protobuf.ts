@@ -2,6 +2,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ExportTraceServiceRequestSchema, ExportTraceServiceResponseSchema } from "./gen/otlp/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import type { AnyValue, KeyValue } from "./gen/otlp/opentelemetry/proto/common/v1/common_pb";
 import type { Span } from "./gen/otlp/opentelemetry/proto/trace/v1/trace_pb";
+import { ExportLogsServiceRequestSchema, ExportLogsServiceResponseSchema } from "./gen/otlp/opentelemetry/proto/collector/logs/v1/logs_service_pb";
+import type { LogRecord } from "./gen/otlp/opentelemetry/proto/logs/v1/logs_pb";
+import { StatusSchema } from "./gen/otlp/google/rpc/status_pb";
 
 /*
  * OTLP/HTTP's protobuf encoding (ExportTraceServiceRequest / ExportTraceServiceResponse), decoded
@@ -14,11 +17,13 @@ import type { Span } from "./gen/otlp/opentelemetry/proto/trace/v1/trace_pb";
 /** A JSON value in OTLP/JSON's shape (what JSON.parse would give for the same request). */
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-export type ProtobufDecoded = { ok: true; value: { resourceSpans: Json[] } } | { ok: false; code: "invalid_protobuf" | "too_deep"; message: string };
+type Failure = { ok: false; code: "invalid_protobuf" | "too_deep"; message: string };
+export type ProtobufDecoded = { ok: true; value: { resourceSpans: Json[] } } | Failure;
+export type ProtobufLogsDecoded = { ok: true; value: { resourceLogs: Json[] } } | Failure;
 
 class TooDeep extends Error {}
 
-const tooDeep = (maxDepth: number): ProtobufDecoded => ({ ok: false, code: "too_deep", message: `attribute values are nested deeper than ${maxDepth} levels` });
+const tooDeep = (maxDepth: number): Failure => ({ ok: false, code: "too_deep", message: `attribute values are nested deeper than ${maxDepth} levels` });
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 /** Trace and span ids: OTLP/JSON writes them as lowercase hex (not base64, unlike other bytes). */
@@ -121,4 +126,74 @@ export function encodeOtlpTracesResponse(partialSuccess: { rejectedSpans: number
       }),
     ),
   );
+}
+
+function logRecord(r: LogRecord, maxDepth: number): Json {
+  const out: { [key: string]: Json } = {
+    timeUnixNano: r.timeUnixNano.toString(),
+    observedTimeUnixNano: r.observedTimeUnixNano.toString(),
+    severityNumber: r.severityNumber,
+    attributes: keyValues(r.attributes, 0, maxDepth),
+  };
+  if (r.body) out.body = anyValue(r.body, 0, maxDepth);
+  if (r.severityText) out.severityText = r.severityText;
+  if (r.eventName) out.eventName = r.eventName;
+  if (r.traceId.length) out.traceId = hex(r.traceId);
+  if (r.spanId.length) out.spanId = hex(r.spanId);
+  return out;
+}
+
+/** Decodes an ExportLogsServiceRequest (OTLP/HTTP protobuf) into OTLP/JSON's plain shape, like the traces decoder. */
+export function decodeOtlpLogsProtobuf(bytes: Uint8Array, maxDepth: number): ProtobufLogsDecoded {
+  let request: ReturnType<typeof fromBinary<typeof ExportLogsServiceRequestSchema>>;
+  try {
+    request = fromBinary(ExportLogsServiceRequestSchema, bytes, { recursionLimit: 2 * maxDepth + 16 });
+  } catch (e) {
+    if (e instanceof Error && e.message.includes("maximum recursion depth")) return tooDeep(maxDepth);
+    return { ok: false, code: "invalid_protobuf", message: `not an ExportLogsServiceRequest: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300) };
+  }
+  try {
+    return {
+      ok: true,
+      value: {
+        resourceLogs: request.resourceLogs.map((rl) => ({
+          resource: { attributes: keyValues(rl.resource?.attributes ?? [], 0, maxDepth) },
+          scopeLogs: rl.scopeLogs.map((sl) => ({ logRecords: sl.logRecords.map((r) => logRecord(r, maxDepth)) })),
+        })),
+      },
+    };
+  } catch (e) {
+    if (e instanceof TooDeep) return tooDeep(maxDepth);
+    throw e;
+  }
+}
+
+/** ExportLogsServiceResponse, protobuf-encoded: partial_success only when a record was rejected. */
+export function encodeOtlpLogsResponse(partialSuccess: { rejectedLogRecords: number; errorMessage: string } | undefined): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(
+    toBinary(
+      ExportLogsServiceResponseSchema,
+      create(ExportLogsServiceResponseSchema, {
+        ...(partialSuccess
+          ? { partialSuccess: { rejectedLogRecords: BigInt(partialSuccess.rejectedLogRecords), errorMessage: partialSuccess.errorMessage } }
+          : {}),
+      }),
+    ),
+  );
+}
+
+/** google.rpc.Code for an HTTP status, as OTLP/HTTP pairs them. */
+function rpcCode(httpStatus: number): number {
+  if (httpStatus === 401) return 16; // UNAUTHENTICATED
+  if (httpStatus === 403) return 7; // PERMISSION_DENIED
+  if (httpStatus === 404) return 5; // NOT_FOUND
+  if (httpStatus === 429) return 8; // RESOURCE_EXHAUSTED
+  if (httpStatus === 503) return 14; // UNAVAILABLE
+  if (httpStatus >= 500) return 13; // INTERNAL
+  return 3; // INVALID_ARGUMENT
+}
+
+/** An OTLP/HTTP error body in the protobuf encoding: a google.rpc.Status with the error's message. */
+export function encodeOtlpStatus(httpStatus: number, message: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(toBinary(StatusSchema, create(StatusSchema, { code: rpcCode(httpStatus), message })));
 }

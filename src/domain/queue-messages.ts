@@ -23,11 +23,25 @@ export const logEventMessageSchema = z.object({
   request_id: z.string().max(128).optional(),
 });
 
-export const telemetryQueueMessageSchema = z.discriminatedUnion("kind", [telemetryMessageSchema, logEventMessageSchema]);
+/**
+ * Stored events to score again now, because what scoring reads of them changed after they were
+ * scored (their content grew, feedback arrived). Handled by the consumer that owns scoring;
+ * an event not yet scored is retried until its chunk is, so the new score is never overwritten.
+ */
+export const rescoreMessageSchema = z.object({
+  kind: z.literal("rescore"),
+  project: z.string().min(1),
+  event_ids: z.array(z.string().min(1)).min(1).max(100),
+  reason: z.enum(["feedback", "content"]),
+  request_id: z.string().max(128).optional(),
+});
+
+export const telemetryQueueMessageSchema = z.discriminatedUnion("kind", [telemetryMessageSchema, logEventMessageSchema, rescoreMessageSchema]);
 
 export type IngestBatchMessage = z.infer<typeof telemetryMessageSchema>;
 export type LogEventMessage = z.infer<typeof logEventMessageSchema>;
-export type TelemetryMessage = IngestBatchMessage | LogEventMessage;
+export type RescoreMessage = z.infer<typeof rescoreMessageSchema>;
+export type TelemetryMessage = IngestBatchMessage | LogEventMessage | RescoreMessage;
 
 /** An extract queue message: high-value events of one project to distil into patterns. */
 export const extractMessageSchema = z.object({

@@ -117,49 +117,19 @@ export async function proxyCall(env: Env, config: Config, schedule: (work: Promi
 
   // Every answer the proxy gives for a call it made names the event it records, failures included.
   const idHeaders: Record<string, string> = logging ? { [EVENT_ID_HEADER]: eventId, [LEGACY_EVENT_ID_HEADER]: eventId } : {};
-  let res: Response;
-  try {
-    res = await callWithBreaker(env.DB, `proxy_${upstream.name}`, breakerOptions(config, { keepSignalAfterReturn: true }), async (signal) => {
-      const answer = await fetch(joinUrl(upstream.baseUrl, request.op), {
-        method: "POST",
-        signal,
-        redirect: "manual",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: input.accept ?? "application/json",
-          ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}),
-        },
-        // The validated object, re-serialised: what the upstream reads is what was checked and is logged.
-        body: JSON.stringify(request.body),
-      });
-      if (answer.status >= 500) {
-        await answer.body?.cancel();
-        throw new Error(`upstream answered HTTP ${answer.status}`);
-      }
-      return answer;
-    });
-  } catch (err) {
-    const reason = scrubKey(err instanceof Error ? err.message : "upstream failed");
-    if (err instanceof DependencyUnavailableError) {
-      record(503, {}, reason);
-      return { status: 503, code: "upstream_unavailable", message: reason, headers: { "Retry-After": "30", ...idHeaders } };
-    }
-    record(502, {}, reason);
-    return { status: 502, code: "upstream_failed", message: reason, headers: idHeaders };
+  const called = await callUpstream(env, config, input, {
+    method: "POST",
+    path: request.op,
+    accept: input.accept ?? "application/json",
+    // The validated object, re-serialised: what the upstream reads is what was checked and is logged.
+    body: JSON.stringify(request.body),
+  });
+  if (!(called instanceof Response)) {
+    record(called.status, {}, called.message);
+    return { ...called, headers: { ...called.headers, ...idHeaders } };
   }
-  if (res.status >= 300 && res.status < 400) {
-    await res.body?.cancel();
-    const message = `the upstream redirected to ${scrubKey(res.headers.get("Location") ?? "elsewhere")}; redirects are not followed`;
-    record(502, {}, message);
-    return { status: 502, code: "upstream_redirect", message, headers: idHeaders };
-  }
-
-  const failed = res.status >= 400;
-  const rules = redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED });
-  // Error answers are Gleaner's to relay, so they are scrubbed like anything stored; answers are the client's own.
-  const clean = failed ? (text: string) => redactText(scrubKey(text), rules, new Map()) : scrubKey;
-  const headers = new Headers({ "Content-Type": "application/json" });
-  for (const [name, value] of res.headers) if (RELAYED_HEADERS.test(name)) headers.set(name, clean(value));
+  const res = called;
+  const { failed, clean, headers } = relayed(res, config, scrubKey);
   for (const [name, value] of Object.entries(idHeaders)) headers.set(name, value);
 
   if (!failed && (res.headers.get("Content-Type") ?? "").includes("text/event-stream") && res.body) {
@@ -181,6 +151,80 @@ export async function proxyCall(env: Env, config: Config, schedule: (work: Promi
   const text = clean(await res.text());
   record(res.status, failed ? {} : factsOf(request, text), failed ? text : undefined);
   return new Response(text, { status: res.status, headers });
+}
+
+/**
+ * Calls `path` of the upstream (timeout, breaker, no redirects). A 5xx answer,
+ * a failed call or a redirect is a problem (502, or 503 while the breaker is
+ * open), its message scrubbed of the upstream's key; any other answer is returned.
+ */
+async function callUpstream(
+  env: Env,
+  config: Config,
+  { upstream, apiKey }: ResolvedUpstream,
+  call: { method: "GET" | "POST"; path: string; accept: string; body?: string },
+): Promise<Response | ProxyProblem> {
+  const scrubKey = secretScrubber(apiKey);
+  let res: Response;
+  try {
+    res = await callWithBreaker(env.DB, `proxy_${upstream.name}`, breakerOptions(config, { keepSignalAfterReturn: true }), async (signal) => {
+      const answer = await fetch(joinUrl(upstream.baseUrl, call.path), {
+        method: call.method,
+        signal,
+        redirect: "manual",
+        headers: {
+          ...(call.body !== undefined ? { "Content-Type": "application/json" } : {}),
+          Accept: call.accept,
+          ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}),
+        },
+        ...(call.body !== undefined ? { body: call.body } : {}),
+      });
+      if (answer.status >= 500) {
+        await answer.body?.cancel();
+        throw new Error(`upstream answered HTTP ${answer.status}`);
+      }
+      return answer;
+    });
+  } catch (err) {
+    const reason = scrubKey(err instanceof Error ? err.message : "upstream failed");
+    if (err instanceof DependencyUnavailableError) return { status: 503, code: "upstream_unavailable", message: reason, headers: { "Retry-After": "30" } };
+    return { status: 502, code: "upstream_failed", message: reason };
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    return {
+      status: 502,
+      code: "upstream_redirect",
+      message: `the upstream redirected to ${scrubKey(res.headers.get("Location") ?? "elsewhere")}; redirects are not followed`,
+    };
+  }
+  return res;
+}
+
+/**
+ * How an upstream answer is relayed: error answers (4xx) are Gleaner's to relay,
+ * so they are scrubbed like anything stored; answers are the client's own (only
+ * the upstream's key is scrubbed). Only RELAYED_HEADERS pass.
+ */
+function relayed(res: Response, config: Config, scrubKey: (text: string) => string) {
+  const failed = res.status >= 400;
+  const rules = redactionRules({ emails: config.REDACT_EMAILS, disabledKinds: config.REDACTION_DISABLED });
+  const clean = failed ? (text: string) => redactText(scrubKey(text), rules, new Map()) : scrubKey;
+  const headers = new Headers({ "Content-Type": "application/json" });
+  for (const [name, value] of res.headers) if (RELAYED_HEADERS.test(name)) headers.set(name, clean(value));
+  return { failed, clean, headers };
+}
+
+/**
+ * `GET {upstream}/models`, passed through (clients list the models before they
+ * call one). Nothing is recorded. Failures are answered as for chat calls: 5xx,
+ * failed calls and redirects are problems, 4xx answers are relayed scrubbed.
+ */
+export async function proxyModels(env: Env, config: Config, target: ResolvedUpstream): Promise<Response | ProxyProblem> {
+  const res = await callUpstream(env, config, target, { method: "GET", path: "models", accept: "application/json" });
+  if (!(res instanceof Response)) return res;
+  const { clean, headers } = relayed(res, config, secretScrubber(target.apiKey));
+  return new Response(clean(await res.text()), { status: res.status, headers });
 }
 
 /** What a non-streamed answer says, or nothing when it is not JSON. */

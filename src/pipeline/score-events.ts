@@ -28,7 +28,8 @@ export interface ScoringDeps {
   highValue: { minValue: number; minConfidence: number };
 }
 
-export type ScoreReason = "ingest" | "feedback" | "profile_version";
+/** Why an event is scored: first time, feedback, a new profile version, or its content changed (late OTLP log records). */
+export type ScoreReason = "ingest" | "feedback" | "profile_version" | "content";
 
 /** The point id of an event's query in the interactions collection. */
 export const interactionPointId = (project: string, eventId: string) => `${project}/${eventId}`;

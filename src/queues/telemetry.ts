@@ -1,8 +1,9 @@
 import { incrementCounter } from "../adapters/counters";
 import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
-import { loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
-import { type IngestBatchMessage, type LogEventMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
+import { findEvents, loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
+import { commitTogether } from "../adapters/commit";
+import { type IngestBatchMessage, type LogEventMessage, type RescoreMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
 import { upcastEvent } from "../domain/upcast";
 import { type Config, readConfig } from "../config";
 import type { Env } from "../env";
@@ -28,11 +29,17 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     schema: telemetryQueueMessageSchema,
     async handle(body, message) {
       if (body.kind === "log_event") return writeLoggedEvent(env, config, body, message);
+      if (body.kind === "rescore") return rescore(env, depsOnce, body);
       await processChunk(env, depsOnce, body);
     },
     async onRetry(error, body, message) {
       if (body.kind === "log_event") {
         log("warn", "queued event still cannot be written; retrying", { request_id: body.request_id, error });
+        return;
+      }
+      if (body.kind === "rescore") {
+        if (error instanceof NotYetScored) log("info", "re-score waits for the first score", { request_id: body.request_id, events: error.waiting });
+        else log("error", "re-score failed; retrying", { request_id: body.request_id, attempts: message.attempts, error });
         return;
       }
       log("error", "telemetry chunk failed; retrying", { request_id: body.request_id, batch_id: body.batch_id, attempts: message.attempts, error });
@@ -47,6 +54,24 @@ async function writeLoggedEvent(env: Env, config: Config, body: LogEventMessage,
   if (isProblem(summary)) return { malformed: [{ path: "event", message: summary.message }] };
   const rejected = summary.results.flatMap((r) => (r.status === "rejected" ? r.errors : []));
   return rejected.length ? { malformed: rejected.map((e) => ({ ...e, path: e.path ? `event.${e.path}` : "event" })) } : undefined;
+}
+
+/** An event of a re-score message whose chunk is not scored yet: the message waits (retry), so the first score cannot overwrite the new one. */
+class NotYetScored extends Error {
+  constructor(readonly waiting: number) {
+    super(`${waiting} event(s) not scored yet`);
+  }
+}
+
+/** Scores stored events again at once (their content or feedback changed); events that no longer exist are done. */
+async function rescore(env: Env, depsOnce: () => Promise<ScoringDeps>, body: RescoreMessage): Promise<undefined> {
+  const records = await findEvents(env.DB, body.project, body.event_ids);
+  const waiting = records.filter((r) => r.status !== "processed").length;
+  if (waiting > 0) throw new NotYetScored(waiting);
+  for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
+  const { statements } = await scoreEvents(await depsOnce(), body.project, records, body.reason, Date.now());
+  await commitTogether(env.DB, statements);
+  return undefined;
 }
 
 async function processChunk(env: Env, depsOnce: () => Promise<ScoringDeps>, chunk: IngestBatchMessage): Promise<void> {

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requires, routeApp } from "../openapi/route-kit";
 import { requireProjectKeyOrBasic, type ProjectVars } from "./auth";
-import { handleOtlpTraces, OTLP_TRACES_DESCRIPTION, otlpTracesRequest, otlpTracesResponses } from "./otlp";
+import { handleOtlpTraces, OTLP_TRACES_DESCRIPTION, otlpProtobufErrors, otlpTracesRequest, otlpTracesResponses } from "./otlp";
 
 /*
  * Langfuse drop-in: Langfuse's SDK (v4) exports OTLP to `{baseUrl}/api/public/otel/v1/traces` with
@@ -26,6 +26,7 @@ const exportLangfuseTraces = createRoute({
 
 export const langfuseRoutes = routeApp<ProjectVars>();
 
+langfuseRoutes.use("*", otlpProtobufErrors);
 langfuseRoutes.use("*", requireProjectKeyOrBasic);
 
 langfuseRoutes.openapi(exportLangfuseTraces, (c) => handleOtlpTraces(c));

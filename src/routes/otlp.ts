@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { toFieldErrors } from "../domain/event-schema";
 import { MAX_OTLP_DEPTH, mapGenAiSpans, otlpAnyValueSchema, otlpKeyValueSchema, otlpTracesSchema } from "../domain/otlp";
-import { decodeOtlpTracesProtobuf, encodeOtlpTracesResponse } from "../domain/otlp-protobuf";
+import { decodeOtlpLogsProtobuf, decodeOtlpTracesProtobuf, encodeOtlpLogsResponse, encodeOtlpStatus, encodeOtlpTracesResponse } from "../domain/otlp-protobuf";
+import { mapGenAiLogRecords, otlpLogsSchema } from "../domain/otlp-logs";
+import { joinRecordsMissedByIngest, joinWaitingRecords, storeLogRecords } from "../pipeline/otlp-log-records";
 import { parseStrictJson } from "../domain/strict-json";
 import { named } from "../openapi/names";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { errorResponses, type Examples, requires, type RouteEnv, routeApp } from "../openapi/route-kit";
 import { eventResultSchema } from "../openapi/shared";
 import { ingestItems } from "../pipeline/ingest";
@@ -106,6 +108,28 @@ export const otlpRoutes = routeApp<ProjectVars>();
 // Published for the traces body's $ref (the route itself names no zod schema for it).
 otlpRoutes.openAPIRegistry.register("OtlpTraces", otlpTracesSchema);
 
+/**
+ * OTLP/HTTP failures in the request's encoding: a protobuf request that fails (auth, limits, a
+ * bad body) gets a protobuf google.rpc.Status with the same HTTP status and the error's message,
+ * as the OTLP specification asks; a JSON request keeps Gleaner's JSON error.
+ */
+export const otlpProtobufErrors: MiddlewareHandler = async (c, next) => {
+  await next();
+  const [mediaType = ""] = (c.req.header("Content-Type") ?? "").split(";");
+  if (mediaType.trim().toLowerCase() !== PROTOBUF || c.res.status < 400) return;
+  if (!(c.res.headers.get("Content-Type") ?? "").includes("application/json")) return;
+  const body = (await c.res
+    .clone()
+    .json()
+    .catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  const message = body.error?.message ? `${body.error.code ?? "error"}: ${body.error.message}` : `HTTP ${c.res.status}`;
+  const headers = new Headers(c.res.headers);
+  headers.set("Content-Type", PROTOBUF);
+  headers.delete("Content-Length");
+  c.res = new Response(encodeOtlpStatus(c.res.status, message), { status: c.res.status, headers });
+};
+
+otlpRoutes.use("*", otlpProtobufErrors);
 otlpRoutes.use("*", requireProjectKey);
 
 const PROTOBUF = "application/x-protobuf";
@@ -177,11 +201,13 @@ function utf8(bytes: Uint8Array): string {
   }
 }
 
+type ProtobufDecoder = (bytes: Uint8Array, maxDepth: number) => { ok: true; value: unknown } | { ok: false; code: string; message: string };
+
 /** The request as OTLP/JSON's plain value, from either encoding. */
-async function readTracesRequest(req: Request, type: string, limit: number): Promise<unknown> {
+async function readOtlpRequest(req: Request, type: string, limit: number, decodeProtobuf: ProtobufDecoder): Promise<unknown> {
   const gzipped = (req.headers.get("Content-Encoding") ?? "").trim() !== "";
   if (type === PROTOBUF) {
-    const decoded = decodeOtlpTracesProtobuf(await readOtlpBytes(req, limit), MAX_OTLP_DEPTH);
+    const decoded = decodeProtobuf(await readOtlpBytes(req, limit), MAX_OTLP_DEPTH);
     if (!decoded.ok)
       throw new ApiError(400, decoded.code, `body: ${decoded.message}`, { errors: [{ path: "", message: decoded.message, code: decoded.code }] });
     return decoded.value;
@@ -206,23 +232,14 @@ async function readTracesRequest(req: Request, type: string, limit: number): Pro
  * ExportTraceServiceResponse. Shared by POST /v1/otlp/v1/traces and its Langfuse alias, so both behave alike.
  */
 export async function handleOtlpTraces(c: Context<RouteEnv<ProjectVars>>): Promise<Response> {
-  const [mediaType = ""] = (c.req.header("Content-Type") ?? "").split(";");
-  const type = mediaType.trim().toLowerCase();
-  if (type !== "application/json" && type !== PROTOBUF) {
-    throw new ApiError(
-      415,
-      "unsupported_media_type",
-      "send OTLP/HTTP as JSON (Content-Type: application/json) or protobuf (Content-Type: application/x-protobuf)",
-    );
-  }
+  const type = otlpMediaType(c);
   const config = c.get("config");
-  const value = await readTracesRequest(c.req.raw, type, config.MAX_BODY_BYTES);
+  const value = await readOtlpRequest(c.req.raw, type, config.MAX_BODY_BYTES, decodeOtlpTracesProtobuf);
   const request = otlpTracesSchema.safeParse(value);
-  if (!request.success) {
-    const errors = toFieldErrors(request.error);
-    throw new ApiError(400, "invalid_otlp", errors.map((e) => `${e.path || "body"}: ${e.message}`).join("; "), { errors });
-  }
+  if (!request.success) throw invalidOtlp(request.error);
   const mapped = mapGenAiSpans(request.data);
+  // GenAI log records (semconv 1.28–1.36) that arrived before their span join its event now.
+  const joinedCounts = await joinWaitingRecords(c.env, c.get("project"), mapped.events);
   const summary = mapped.events.length
     ? await ingestItems(
         c.env,
@@ -234,6 +251,7 @@ export async function handleOtlpTraces(c: Context<RouteEnv<ProjectVars>>): Promi
       )
     : { accepted: 0, duplicates: 0, rejected: 0, results: [] };
   if (isProblem(summary)) throw problemError(summary);
+  if (summary.accepted > 0) await joinRecordsMissedByIngest(c.env, config, c.get("project"), mapped.events, joinedCounts, c.get("requestId"));
   const rejectedSpans = summary.rejected + mapped.invalid.length;
   const reasons = [
     ...mapped.invalid.map((i) => `${i.path}: ${i.message}`),
@@ -257,3 +275,133 @@ export async function handleOtlpTraces(c: Context<RouteEnv<ProjectVars>>): Promi
 }
 
 otlpRoutes.openapi(exportTraces, (c) => handleOtlpTraces(c));
+
+/** The OTLP body's encoding from its Content-Type: JSON or protobuf, else 415. */
+function otlpMediaType(c: Context): string {
+  const [mediaType = ""] = (c.req.header("Content-Type") ?? "").split(";");
+  const type = mediaType.trim().toLowerCase();
+  if (type !== "application/json" && type !== PROTOBUF) {
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      "send OTLP/HTTP as JSON (Content-Type: application/json) or protobuf (Content-Type: application/x-protobuf)",
+    );
+  }
+  return type;
+}
+
+function invalidOtlp(error: { issues: readonly z.core.$ZodIssue[] }): ApiError {
+  const errors = toFieldErrors(error);
+  return new ApiError(400, "invalid_otlp", errors.map((e) => `${e.path || "body"}: ${e.message}`).join("; "), { errors });
+}
+
+const LOG_RECORD = {
+  timeUnixNano: "1763892000100000000",
+  traceId: SPAN.traceId,
+  spanId: SPAN.spanId,
+  eventName: "gen_ai.user.message",
+  attributes: [{ key: "gen_ai.system", value: { stringValue: "openai" } }],
+  body: { kvlistValue: { values: [{ key: "content", value: { stringValue: "How do I rotate logs?" } }] } },
+};
+
+const LOGS_EXAMPLES: Examples<z.input<typeof otlpLogsSchema>> = {
+  genai: {
+    summary: "a GenAI user message as a log record (semconv 1.28–1.36)",
+    value: {
+      resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "my-agent" } }] }, scopeLogs: [{ logRecords: [LOG_RECORD] }] }],
+    },
+  },
+};
+
+const otlpLogsResultSchema = z.strictObject({
+  partialSuccess: z
+    .strictObject({ rejectedLogRecords: z.number().int(), errorMessage: z.string() })
+    .optional()
+    .describe("OTLP's partial-success answer, present when a record was rejected"),
+  accepted: z.number().int().describe("GenAI message records stored"),
+  duplicates: z.number().int().describe("records stored before (a replayed export)"),
+  rejected: z.number().int(),
+  joined: z.number().int().describe("stored span events whose messages these records completed (they are re-scored)"),
+  skipped_non_genai: z.number().int().describe("log records that are not GenAI message events: counted, not stored"),
+  errors: z.array(z.strictObject({ path: z.string(), message: z.string() })),
+});
+
+const exportLogs = createRoute({
+  method: "post",
+  path: "/v1/logs",
+  tags: ["otlp"],
+  summary: "OTLP/HTTP logs (GenAI message events), JSON or protobuf encoding",
+  description:
+    "Log records named `gen_ai.system.message`, `gen_ai.user.message`, `gen_ai.assistant.message`, `gen_ai.tool.message` or `gen_ai.choice` " +
+    "(semantic conventions 1.28–1.36; `eventName`, or the older `event.name` attribute) are joined, by trace and span id, to the event " +
+    "`<traceId>:<spanId>` of their LLM call's span, whichever arrives first: records that come first wait for the span; records that come after " +
+    "rebuild the stored event's messages and have it re-scored. A span's own messages (1.37 attributes, span events) win over records. " +
+    "Other records are counted and skipped; a GenAI record without trace and span id is rejected. Encodings as for traces.",
+  ...requires("project"),
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: { $ref: "#/components/schemas/OtlpLogs" }, examples: LOGS_EXAMPLES },
+        "application/x-protobuf": { schema: { type: "string", format: "binary", description: "ExportLogsServiceRequest (opentelemetry-proto, proto/)" } },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: "what became of the records (JSON); for a protobuf request, an ExportLogsServiceResponse",
+      content: {
+        "application/json": { schema: otlpLogsResultSchema },
+        "application/x-protobuf": { schema: { type: "string" as const, format: "binary", description: "ExportLogsServiceResponse with partial_success" } },
+      },
+    },
+    ...errorResponses("project", {
+      400:
+        "not JSON (`invalid_json`), not strict JSON (`duplicate_key`, `too_deep`, …), not protobuf (`invalid_protobuf`), " +
+        "not gzip (`invalid_gzip`), or not an ExportLogsServiceRequest (`invalid_otlp`)",
+      413: "the body, sent or decompressed, is over MAX_BODY_BYTES, or holds more than MAX_EVENTS_PER_REQUEST GenAI records",
+      415: "neither application/json nor application/x-protobuf, or a Content-Encoding other than gzip",
+    }),
+  },
+});
+
+otlpRoutes.openAPIRegistry.register("OtlpLogs", otlpLogsSchema);
+
+otlpRoutes.openapi(exportLogs, async (c) => {
+  const type = otlpMediaType(c);
+  const config = c.get("config");
+  const value = await readOtlpRequest(c.req.raw, type, config.MAX_BODY_BYTES, decodeOtlpLogsProtobuf);
+  const request = otlpLogsSchema.safeParse(value);
+  if (!request.success) throw invalidOtlp(request.error);
+  const mapped = mapGenAiLogRecords(request.data);
+  if (mapped.records.length > config.MAX_EVENTS_PER_REQUEST) {
+    throw new ApiError(
+      413,
+      "too_many_events",
+      `the request holds ${mapped.records.length} GenAI records; the limit is ${config.MAX_EVENTS_PER_REQUEST} per request`,
+    );
+  }
+  const summary = await storeLogRecords(c.env, config, c.get("project"), mapped, c.get("requestId"));
+  const rejected = summary.rejected.length;
+  const partialSuccess =
+    rejected > 0
+      ? {
+          rejectedLogRecords: rejected,
+          errorMessage: summary.rejected
+            .slice(0, 20)
+            .map((r) => `${r.path}: ${r.message}`)
+            .join(" | "),
+        }
+      : undefined;
+  if (type === PROTOBUF) return c.body(encodeOtlpLogsResponse(partialSuccess), 200, { "Content-Type": PROTOBUF });
+  const answer: z.input<typeof otlpLogsResultSchema> = {
+    ...(partialSuccess ? { partialSuccess } : {}),
+    accepted: summary.accepted,
+    duplicates: summary.duplicates,
+    rejected,
+    joined: summary.joined,
+    skipped_non_genai: mapped.skipped,
+    errors: summary.rejected.slice(0, 100),
+  };
+  return c.json(answer, 200);
+});

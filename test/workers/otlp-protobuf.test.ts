@@ -5,6 +5,7 @@ import {
   ExportTraceServiceResponseSchema,
 } from "../../src/domain/gen/otlp/opentelemetry/proto/collector/trace/v1/trace_service_pb";
 import { type AnyValue, AnyValueSchema } from "../../src/domain/gen/otlp/opentelemetry/proto/common/v1/common_pb";
+import { StatusSchema } from "../../src/domain/gen/otlp/google/rpc/status_pb";
 import { call, createKey, getEvent } from "./helpers";
 
 let key: string;
@@ -135,7 +136,11 @@ describe("POST /v1/otlp/v1/traces with protobuf", () => {
     for (const [what, body, headers] of bodies) {
       const res = await post(body, headers);
       expect(res.status, what).toBe(400);
-      expect((await res.json<{ error: { code: string } }>()).error.code, what).toMatch(/^invalid_(protobuf|gzip)$/);
+      // OTLP/HTTP: a protobuf request's failure is a protobuf google.rpc.Status (INVALID_ARGUMENT) naming the error.
+      expect(res.headers.get("Content-Type"), what).toBe("application/x-protobuf");
+      const status = fromBinary(StatusSchema, new Uint8Array(await res.arrayBuffer()));
+      expect(status.code, what).toBe(3);
+      expect(status.message, what).toMatch(/^invalid_(protobuf|gzip): /);
     }
     // Attribute values nested past MAX_OTLP_DEPTH (64): too_deep, as for JSON; past the decoder's own limit too.
     for (const levels of [70, 100, 1000]) {
@@ -145,7 +150,7 @@ describe("POST /v1/otlp/v1/traces with protobuf", () => {
       const nested = create(ExportTraceServiceRequestSchema, { resourceSpans: [{ scopeSpans: [{ spans }] }] });
       const res = await post(new Uint8Array(toBinary(ExportTraceServiceRequestSchema, nested)));
       expect(res.status, `${levels} levels`).toBe(400);
-      expect((await res.json<{ error: { code: string } }>()).error.code, `${levels} levels`).toBe("too_deep");
+      expect(fromBinary(StatusSchema, new Uint8Array(await res.arrayBuffer())).message, `${levels} levels`).toMatch(/^too_deep: /);
     }
   });
 
