@@ -9,13 +9,15 @@ import { asText, parsed } from "./json-values";
  *  - OpenLLMetry (Traceloop): `gen_ai.prompt.{i}.*` / `gen_ai.completion.{i}.*`
  *    flattened messages, `llm.request.functions.{i}.*` tools.
  *  - OpenInference (Arize / Phoenix): `llm.input_messages.{i}.message.*` /
- *    `llm.output_messages.{i}.message.*`, `llm.tools.{i}.tool.json_schema`,
+ *    `llm.output_messages.{i}.message.*`, `llm.finish_reason`, `llm.tools.{i}.tool.json_schema`,
  *    `llm.model_name`, `llm.token_count.*`, `tag.tags`.
  *  - Vercel AI SDK (its own `ai.*` telemetry): `ai.prompt.messages`,
  *    `ai.response.text`, `ai.response.toolCalls`, `ai.prompt.tools`,
  *    `ai.model.id`, `ai.usage.*`. Only the provider-call spans
  *    (`ai.generateText.doGenerate`, `…doStream`) carry `ai.prompt.messages`;
  *    the outer `ai.generateText` span repeats their result and is not read.
+ *    An `ai.toolCall` span (`ai.toolCall.name/id/args/result`) is a tool
+ *    execution: its call and result.
  *  - Langfuse: `langfuse.observation.input` / `langfuse.observation.output`
  *    (a JSON array of chat messages, an object with `messages`, a single
  *    message, or plain text) of generation observations, `langfuse.session.id`,
@@ -118,14 +120,15 @@ function openInferenceMessage(g: Map<string, unknown>, fallbackRole: string): Ob
   };
 }
 
-/** `llm.input_messages.{i}.message.*` then `llm.output_messages.{i}.message.*`. */
+/** `llm.input_messages.{i}.message.*` then `llm.output_messages.{i}.message.*`; `llm.finish_reason` is the answer's reason. */
 export function openInferenceMessages(attrs: ReadonlyMap<string, unknown>): ConventionMessages {
+  const reason = nonEmpty(attrs.get("llm.finish_reason"));
   return {
     messages: [
       ...indexed(attrs, "llm.input_messages").map((g) => openInferenceMessage(g, "user")),
       ...indexed(attrs, "llm.output_messages").map((g) => openInferenceMessage(g, "assistant")),
     ],
-    finishReasons: [],
+    finishReasons: reason ? [reason] : [],
   };
 }
 
@@ -182,6 +185,21 @@ export function vercelAiMessages(attrs: ReadonlyMap<string, unknown>): Conventio
   if (parts.length || calls.length) messages.push({ role: "assistant", content: contentOf(parts), tool_calls: calls });
   const reason = nonEmpty(attrs.get("ai.response.finishReason"));
   return { messages, finishReasons: reason ? [reason] : [] };
+}
+
+/** An `ai.toolCall` span (the AI SDK's tool execution): the call and its result, as an assistant call and a `tool` answer. */
+export function vercelAiToolCall(attrs: ReadonlyMap<string, unknown>): ConventionMessages {
+  const name = nonEmpty(attrs.get("ai.toolCall.name"));
+  if (!name) return { messages: [], finishReasons: [] };
+  const id = attrs.get("ai.toolCall.id");
+  const result = attrs.get("ai.toolCall.result");
+  return {
+    messages: [
+      { role: "assistant", tool_calls: [{ id, name, arguments: attrs.get("ai.toolCall.args") }] },
+      ...(result !== undefined ? [{ role: "tool", tool_call_id: id, content: asText(result) }] : []),
+    ],
+    finishReasons: [],
+  };
 }
 
 // ── Langfuse ─────────────────────────────────────────────────────────
@@ -246,6 +264,8 @@ export function conventionTools(attrs: ReadonlyMap<string, unknown>): unknown[] 
 // ── Model, usage, session, tags ──────────────────────────────────────
 
 export interface ConventionDetails {
+  /** The GenAI operation a span without `gen_ai.operation.name` stands for (`execute_tool` for an AI SDK `ai.toolCall`). */
+  operation?: string;
   model?: string;
   tokensIn?: number;
   tokensOut?: number;
@@ -291,6 +311,7 @@ export function conventionDetails(attrs: ReadonlyMap<string, unknown>): Conventi
     num(lf.completion_tokens),
   );
   const sessionId = nonEmpty(attrs.get("langfuse.session.id"));
+  if (nonEmpty(attrs.get("ai.toolCall.name"))) details.operation = "execute_tool";
   if (model) details.model = model;
   if (tokensIn !== undefined) details.tokensIn = tokensIn;
   if (tokensOut !== undefined) details.tokensOut = tokensOut;

@@ -8,6 +8,7 @@ import {
   openInferenceMessages,
   openLlmetryMessages,
   vercelAiMessages,
+  vercelAiToolCall,
 } from "./otlp-conventions";
 import { asText, parsed } from "./json-values";
 
@@ -28,28 +29,34 @@ import { asText, parsed } from "./json-values";
  *  3. semconv ≤1.27: `gen_ai.prompt` / `gen_ai.completion` (span attributes, or
  *     the `gen_ai.content.prompt` / `gen_ai.content.completion` events) → a user
  *     and an assistant message (a JSON array of chat messages is read as such).
+ *  4. an `execute_tool` span: `gen_ai.tool.name`, `gen_ai.tool.call.id` and
+ *     `gen_ai.tool.call.arguments` → an assistant message with that one tool
+ *     call, `gen_ai.tool.call.result` → the `tool` message answering it.
  *
  * Then the other instrumentations' own forms (read in src/domain/otlp-conventions.ts):
  *
- *  4. OpenLLMetry: `gen_ai.prompt.{i}.role/content/tool_call_id/tool_calls.{j}.*`,
+ *  5. OpenLLMetry: `gen_ai.prompt.{i}.role/content/tool_call_id/tool_calls.{j}.*`,
  *     then `gen_ai.completion.{i}.role/content/finish_reason/tool_calls.{j}.id/name/arguments`,
  *     in index order. Every completion index is kept (Anthropic and Bedrock
  *     number content blocks, not alternatives); a `thinking` completion
  *     becomes an assistant message with one reasoning part.
- *  5. OpenInference: `llm.input_messages.{i}.message.*` then
+ *  6. OpenInference: `llm.input_messages.{i}.message.*` then
  *     `llm.output_messages.{i}.message.*` (`role`, `content` or
  *     `contents.{k}.message_content.type/text/image.image.url`,
  *     `tool_calls.{j}.tool_call.id/function.name/function.arguments`, `tool_call_id`, `name`).
- *  6. Vercel AI SDK: `ai.prompt.messages` (string or `text` / `reasoning` /
+ *  7. Vercel AI SDK: `ai.prompt.messages` (string or `text` / `reasoning` /
  *     `tool-call` / `tool-result` parts; each tool result its own `tool`
  *     message), then one assistant message of `ai.response.reasoning`,
  *     `ai.response.text` and `ai.response.toolCalls`.
- *  7. Langfuse generations: `langfuse.observation.input` then
+ *  8. Vercel AI SDK tool executions (`ai.toolCall` spans): `ai.toolCall.name/id/args`
+ *     → an assistant tool call, `ai.toolCall.result` → its `tool` message.
+ *  9. Langfuse generations: `langfuse.observation.input` then
  *     `langfuse.observation.output` (a JSON array of chat messages, an object
  *     with `messages`, one message, or plain text: user in, assistant out).
  *
  * `tools` come from the first that has any: `gen_ai.tool.definitions` (span
- * attribute wins over the operation-details event), `llm.request.functions.{i}.*`,
+ * attribute wins over the operation-details event; flat `{ name, parameters |
+ * inputSchema | input_schema }` or OpenAI's `{ type, function }`), `llm.request.functions.{i}.*`,
  * `llm.tools.{i}.tool.json_schema`, `ai.prompt.tools`, the `tools` of a
  * Langfuse input object, whatever source gave the messages.
  *
@@ -63,9 +70,12 @@ import { asText, parsed } from "./json-values";
  *  - A `tool_call_response` part becomes its own `tool` message (tool_call_id =
  *    its id, content = the response, JSON text unless it is a string), placed
  *    where the part was; the other parts of that message stay in a message of
- *    the original role.
+ *    the original role. An assistant message holding responses sums up a run
+ *    (the AI SDK's `invoke_agent` output: final text, calls, responses): it is
+ *    told as it happened, calls first, then their responses, then the rest.
  *  - A message whose only part is one text part gets string content; otherwise
- *    content is the list of parts. Unknown part types are kept as sent.
+ *    content is the list of parts. Unknown part types are kept as sent. An
+ *    empty text beside tool calls is no content (OpenAI's `null` is kept as sent).
  *  - A tool call without an id gets `call_<n>` (n counts the span's calls); one
  *    without a name is dropped.
  *  - `finish_reason` has no place in a message: the output messages' reasons
@@ -80,7 +90,7 @@ export interface SpanConversation {
   messages: Message[];
   tools: Tool[];
   finishReasons: string[];
-  /** The messages came from one of sources 4–7 (a span that may carry no `gen_ai.*` attribute). */
+  /** The messages came from one of sources 5–9 (a span that may carry no `gen_ai.*` attribute). */
   fromConvention: boolean;
   details: ConventionDetails;
 }
@@ -131,7 +141,7 @@ class Builder {
     const base: Pick<Message, "role" | "name"> = { role: role as Message["role"] };
     const name = nonEmpty(raw.name);
     if (name && name.length <= 200) base.name = name;
-    if (Array.isArray(raw.parts)) this.addParts(base, raw.parts, nonEmpty(raw.tool_call_id) ?? nonEmpty(raw.id));
+    if (Array.isArray(raw.parts)) this.addParts(base, runOrder(base.role, raw.parts), nonEmpty(raw.tool_call_id) ?? nonEmpty(raw.id));
     else this.addChat(base, raw);
   }
 
@@ -189,6 +199,8 @@ class Builder {
       .filter((tc) => tc !== undefined)
       .slice(0, MAX_TOOL_CALLS);
     const toolCallId = nonEmpty(raw.tool_call_id) ?? (base.role === "tool" ? nonEmpty(raw.id) : undefined);
+    // A call-only answer's empty text (OpenInference writes `content: ""` for a streamed one) is no content.
+    if (content === "" && calls.length) content = undefined;
     this.push({
       ...base,
       ...(content !== undefined ? { content } : {}),
@@ -196,6 +208,21 @@ class Builder {
       ...(toolCallId ? { tool_call_id: toolCallId.slice(0, 200) } : {}),
     });
   }
+}
+
+const partType = (p: unknown) => (isObj(p) ? p.type : undefined);
+
+/**
+ * The parts of an assistant message that also holds the responses to its tool
+ * calls, in the order they happened: the calls, their responses, then the rest.
+ * Such a message sums up a whole run (the Vercel AI SDK's `invoke_agent` output
+ * is its final text, then every call, then every response); any other is as sent.
+ */
+function runOrder(role: string, parts: unknown[]): unknown[] {
+  if (role !== "assistant" || !parts.some((p) => partType(p) === "tool_call_response")) return parts;
+  const rank = (p: unknown) => (partType(p) === "tool_call" ? 0 : partType(p) === "tool_call_response" ? 1 : 2);
+  // Array.prototype.sort is stable: parts of one kind keep their order.
+  return [...parts].sort((a, b) => rank(a) - rank(b));
 }
 
 /** OpenAI content: a string, null, or a list of parts; a string holding a JSON list of parts is read as the list. */
@@ -274,6 +301,19 @@ function fromLegacy(attrs: Map<string, unknown>, events: readonly SpanEventValue
   legacy(attrs.get("gen_ai.completion") ?? fromEvents("gen_ai.content.completion", "gen_ai.completion"), "assistant");
 }
 
+/** The attributes of an `execute_tool` span that hold the call and its result (stored as messages, not again as attributes). */
+export const TOOL_EXECUTION_CONTENT = ["gen_ai.tool.call.arguments", "gen_ai.tool.call.result"] as const;
+
+/** An `execute_tool` span: the call it ran (an assistant tool call) and its result (a `tool` message). */
+function fromToolExecution(attrs: Map<string, unknown>, b: Builder) {
+  if (attrs.get("gen_ai.operation.name") !== "execute_tool") return;
+  const call = b.toolCall(attrs.get("gen_ai.tool.call.id"), attrs.get("gen_ai.tool.name"), attrs.get("gen_ai.tool.call.arguments") ?? "");
+  if (!call) return;
+  b.push({ role: "assistant", tool_calls: [call] });
+  const result = attrs.get("gen_ai.tool.call.result");
+  if (result !== undefined) b.push({ role: "tool", tool_call_id: call.id, content: asText(result) });
+}
+
 function toolList(v: unknown): Tool[] {
   const p = parsed(v);
   const list = Array.isArray(p) ? p : isObj(p) ? [p] : [];
@@ -285,7 +325,8 @@ function validTools(list: readonly unknown[]): Tool[] {
   for (const t of list) {
     if (!isObj(t) || (t.type !== undefined && t.type !== "function")) continue;
     const fn = isObj(t.function) ? t.function : t;
-    const parameters = parsed(fn.parameters);
+    // The Vercel AI SDK writes `inputSchema` (gen_ai.tool.definitions too), Anthropic `input_schema`.
+    const parameters = parsed(fn.parameters ?? fn.inputSchema ?? fn.input_schema);
     const tool = {
       type: "function" as const,
       function: {
@@ -318,8 +359,18 @@ export function spanConversation(attrs: Map<string, unknown>, events: readonly S
     b = new Builder();
     fromLegacy(attrs, events, b);
   }
+  if (!b.messages.length) {
+    b = new Builder();
+    fromToolExecution(attrs, b);
+  }
   let fromConvention = false;
-  const conventions: ((a: Map<string, unknown>) => ConventionMessages)[] = [openLlmetryMessages, openInferenceMessages, vercelAiMessages, langfuseMessages];
+  const conventions: ((a: Map<string, unknown>) => ConventionMessages)[] = [
+    openLlmetryMessages,
+    openInferenceMessages,
+    vercelAiMessages,
+    vercelAiToolCall,
+    langfuseMessages,
+  ];
   for (const read of conventions) {
     if (b.messages.length) break;
     b = new Builder();

@@ -1,42 +1,11 @@
 import { z } from "zod";
 import { isConventionGeneration } from "./otlp-conventions";
-import { spanConversation } from "./otlp-messages";
+import { spanConversation, TOOL_EXECUTION_CONTENT } from "./otlp-messages";
+import { attributeMap, type KeyValue, otlpKeyValueSchema, unixNanosSchema } from "./otlp-values";
 
-/** OTLP/JSON AnyValue, recursively. */
-type AnyValue = {
-  stringValue?: string | undefined;
-  boolValue?: boolean | undefined;
-  intValue?: string | number | undefined;
-  doubleValue?: number | string | undefined;
-  arrayValue?: { values?: AnyValue[] | undefined } | undefined;
-  kvlistValue?: { values?: KeyValue[] | undefined } | undefined;
-  bytesValue?: string | undefined;
-};
-type KeyValue = { key: string; value?: AnyValue | undefined };
-
-/** Unsigned 64-bit nanoseconds: proto3 JSON writes them as decimal strings; some exporters send numbers. */
-const unixNanos = z.union([
-  z.string().refine((v) => /^\d{1,20}$/.test(v) && BigInt(v) < 2n ** 64n, "must be unsigned 64-bit integer nanoseconds (decimal digits)"),
-  z
-    .number()
-    .nonnegative()
-    .refine((v) => Number.isInteger(v) && v < 2 ** 64, "must be whole nanoseconds that fit in 64 bits"),
-]);
-
-/** The AnyValue of the OTLP/JSON encoding, validated all the way down (the body's depth is limited before parsing). */
-const anyValue: z.ZodType<AnyValue> = z.lazy(() =>
-  z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: z.union([z.string().regex(/^-?\d{1,19}$/, "must be a 64-bit integer"), z.number().refine(Number.isInteger, "must be an integer")]).optional(),
-    doubleValue: z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]).optional(),
-    arrayValue: z.object({ values: z.array(anyValue).optional() }).optional(),
-    kvlistValue: z.object({ values: z.array(keyValue).optional() }).optional(),
-    bytesValue: z.string().optional(),
-  }),
-);
-const keyValue: z.ZodType<KeyValue> = z.lazy(() => z.object({ key: z.string(), value: anyValue.optional() }));
-export { anyValue as otlpAnyValueSchema, keyValue as otlpKeyValueSchema };
+export { otlpAnyValueSchema, otlpKeyValueSchema } from "./otlp-values";
+const unixNanos = unixNanosSchema;
+const keyValue = otlpKeyValueSchema;
 const keyValues = z.array(keyValue).optional();
 
 const spanSchema = z.object({
@@ -66,19 +35,7 @@ export const otlpTracesSchema = z.object({
 /** Deepest nesting accepted in an OTLP body: the envelope takes ~8 levels, attribute values the rest. */
 export const MAX_OTLP_DEPTH = 64;
 
-function plain(v: AnyValue | undefined): unknown {
-  if (!v) return undefined;
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.intValue !== undefined) return Number(v.intValue);
-  if (v.doubleValue !== undefined) return typeof v.doubleValue === "number" ? v.doubleValue : undefined;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(plain);
-  if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, plain(kv.value)]));
-  if (v.bytesValue !== undefined) return v.bytesValue;
-  return undefined;
-}
-
-const toMap = (kvs: readonly KeyValue[] | undefined) => new Map((kvs ?? []).map((kv) => [kv.key, plain(kv.value)]));
+const toMap = attributeMap;
 
 const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -130,6 +87,9 @@ export interface SpanMapping {
  * read from semconv 1.37+ attributes, the 1.28–1.36 message events, or the
  * ≤1.27 prompt/completion (src/domain/otlp-messages.ts), and `trace_id`,
  * `span_id`, `parent_id`; `session_id` is the conversation id, else the trace id.
+ * A tool execution (`execute_tool`, or the AI SDK's `ai.toolCall`) is an event
+ * of its own, `gen_ai.execute_tool`, in the same session as the LLM calls of its
+ * trace, its call and result as messages.
  */
 export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMapping {
   const out: SpanMapping = { events: [], skipped: 0, invalid: [] };
@@ -182,7 +142,9 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
         const end = span.endTimeUnixNano;
         const latency = start !== undefined && end !== undefined ? Number(BigInt(end) - BigInt(start)) / 1e6 : undefined;
         const code = String(span.status?.code ?? "");
-        const operation = str(attrs.get("gen_ai.operation.name")) ?? "chat";
+        const operation = str(attrs.get("gen_ai.operation.name")) ?? conversation.details.operation ?? "chat";
+        // What became messages is not kept a second time among the attributes.
+        const asMessages = new Set<string>(hasMessages && operation === "execute_tool" ? TOOL_EXECUTION_CONTENT : []);
         const event: Record<string, unknown> = {
           id: `${span.traceId}:${span.spanId}`,
           type: `gen_ai.${operation}`,
@@ -204,6 +166,7 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
               [...attrs].filter(
                 ([k]) =>
                   k.startsWith("gen_ai.") &&
+                  !asMessages.has(k) &&
                   !/messages$|^gen_ai\.(prompt|completion|system_instructions|tool\.definitions)$|^gen_ai\.(prompt|completion)\.\d/.test(k),
               ),
             ),

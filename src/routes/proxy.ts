@@ -3,7 +3,7 @@ import { PROXY_REQUEST_SCHEMAS, validateProxyRequest } from "../domain/proxy-req
 import { PROXIED_OPERATIONS, type ProxiedOperation } from "../domain/proxy-upstreams";
 import { parseStrictJson } from "../domain/strict-json";
 import { errorResponses, type Examples, requires, routeApp } from "../openapi/route-kit";
-import { EVENT_ID_HEADER, LEGACY_EVENT_ID_HEADER, proxyCall, resolveUpstream, type ProxyProblem } from "../pipeline/proxy-call";
+import { EVENT_ID_HEADER, LEGACY_EVENT_ID_HEADER, proxyCall, proxyModels, resolveUpstream, type ProxyProblem } from "../pipeline/proxy-call";
 import { requireProjectKey, type ProjectVars } from "./auth";
 import { ApiError } from "./errors";
 import { readBodyWithin } from "./read-body";
@@ -75,10 +75,40 @@ function forwardRoute<Op extends ProxiedOperation>(op: Op) {
   });
 }
 
+/** The upstream's model list, passed through: OpenAI clients list the models before they call one. */
+const listModels = createRoute({
+  method: "get",
+  path: "/{upstream}/models",
+  tags: ["proxy"],
+  summary: "List an upstream's models (passed through, not recorded)",
+  description:
+    "Calls the upstream's `GET /models` (with its key from a secret, never the client's) and relays its answer. Nothing is recorded. " +
+    "Upstream failures are answered as for the proxied operations: 4xx answers are relayed scrubbed of the upstream's key and secrets, " +
+    "5xx, failed calls and redirects are 502, an open breaker or a timeout 503.",
+  ...requires("project"),
+  request: { params: upstreamParam },
+  responses: {
+    // The upstream's own answer, relayed: no schema of Gleaner's.
+    200: {
+      description:
+        'the upstream\'s answer as it sent it (OpenAI\'s `{ object: "list", data: [{ id, object: "model", … }] }`); upstream answers 400-499 pass through too, scrubbed',
+    },
+    ...errorResponses("project", {
+      400: "the path holds '..' or encoded separators (`invalid_path`); the upstream is not called",
+      404: "an upstream not in PROXY_UPSTREAMS (`unknown_upstream`)",
+      502: "the upstream failed, answered 5xx, or redirected (`upstream_failed`, `upstream_redirect`)",
+      503:
+        "the upstream's breaker is open or it timed out (`upstream_unavailable`, retry after Retry-After), or PROXY_UPSTREAMS is wrong or names an unset " +
+        "or reserved key secret (`proxy_misconfigured`); nothing was called",
+    }),
+  },
+});
+
 /**
  * An OpenAI-compatible logging proxy: `POST /v1/proxy/{upstream}/{chat/completions|completions|embeddings}`
  * validates the body, forwards it to an allowlisted upstream (PROXY_UPSTREAMS)
- * and records one event per call (src/pipeline/proxy-call.ts).
+ * and records one event per call (src/pipeline/proxy-call.ts); `GET /v1/proxy/{upstream}/models`
+ * passes the upstream's model list through, unrecorded.
  */
 export const proxyRoutes = routeApp<ProjectVars>();
 
@@ -127,6 +157,14 @@ for (const op of PROXIED_OPERATIONS) {
     throw refuse(answer);
   });
 }
+
+proxyRoutes.openapi(listModels, async (c) => {
+  const target = resolveUpstream(c.env, c.req.valid("param").upstream);
+  if ("code" in target) throw refuse(target);
+  const answer = await proxyModels(c.env, c.get("config"), target);
+  if (answer instanceof Response) return answer;
+  throw refuse(answer);
+});
 
 // Any other operation, under any upstream: refused by name. Documented with the three above (the same path, another `op`).
 proxyRoutes.post("/:upstream/:op{.+}", () => {

@@ -357,3 +357,153 @@ describe("OTLP spans of other instrumentations as v2 conversations", () => {
     expect(third.model).toBe("gpt-4o");
   });
 });
+
+// The attributes below are what the real clients emitted in test/node/genai-*.test.ts
+// (same conversation: system, user, get_weather called, its result, the answer).
+describe("spans as the real clients write them", () => {
+  const SYSTEM = "You are a travel assistant. Use the tools for live data.";
+  const QUESTION = "What's the weather in Paris?";
+  const ARGS = '{"city":"Paris","unit":"celsius"}';
+  const RESULT = '{"temperature":18,"sky":"cloudy"}';
+  const ANSWER = "It is 18 °C and cloudy in Paris.";
+  const CALL = { id: "call_weather_1", type: "function", function: { name: "get_weather", arguments: ARGS } };
+  const SCHEMA = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } },
+    required: ["city"],
+    additionalProperties: false,
+  };
+  const CONVERSATION = [
+    { role: "system", content: SYSTEM },
+    { role: "user", content: QUESTION },
+    { role: "assistant", tool_calls: [CALL] },
+    { role: "tool", tool_call_id: CALL.id, content: RESULT },
+    { role: "assistant", content: ANSWER },
+  ];
+  const text = (content: string) => ({ type: "text", content });
+  const toolCallPart = { type: "tool_call", id: CALL.id, name: "get_weather", arguments: { city: "Paris", unit: "celsius" } };
+  const toolResponsePart = { type: "tool_call_response", id: CALL.id, response: { temperature: 18, sky: "cloudy" } };
+
+  it("OpenInference, streamed: the call-only answer's empty content is no content, llm.finish_reason is the answer's reason", async () => {
+    const trace = "9af7651916cd43dd8448eb211c80319c";
+    await post([
+      span(
+        trace,
+        "c1ad6b7169203331",
+        attrs({
+          "openinference.span.kind": "LLM",
+          "llm.model_name": "fake-gpt",
+          "llm.system": "openai",
+          "llm.input_messages.0.message.role": "system",
+          "llm.input_messages.0.message.content": SYSTEM,
+          "llm.input_messages.1.message.role": "user",
+          "llm.input_messages.1.message.content": QUESTION,
+          "llm.tools.0.tool.json_schema": JSON.stringify({
+            type: "function",
+            function: { name: "get_weather", description: "The current weather in a city", parameters: SCHEMA },
+          }),
+          "output.value": "",
+          "output.mime_type": "text/plain",
+          "llm.output_messages.0.message.content": "",
+          "llm.output_messages.0.message.role": "assistant",
+          "llm.finish_reason": "tool_calls",
+          "llm.output_messages.0.message.tool_calls.0.tool_call.id": CALL.id,
+          "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "get_weather",
+          "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": ARGS,
+        }),
+      ),
+    ]);
+    const event = await read(`${trace}:c1ad6b7169203331`);
+    expect(event.messages).toEqual(CONVERSATION.slice(0, 3));
+    expect(event.attributes["gen_ai.response.finish_reasons"]).toEqual(["tool_calls"]);
+  });
+
+  it("Vercel AI SDK (@ai-sdk/otel OpenTelemetry): flat tool definitions with inputSchema, system instructions first", async () => {
+    const trace = "9bf7651916cd43dd8448eb211c80319c";
+    await post([
+      span(
+        trace,
+        "c2ad6b7169203332",
+        attrs({
+          "gen_ai.operation.name": "chat",
+          "gen_ai.provider.name": "openai",
+          "gen_ai.request.model": "fake-gpt",
+          "gen_ai.system_instructions": JSON.stringify([text(SYSTEM)]),
+          "gen_ai.input.messages": JSON.stringify([
+            { role: "user", parts: [text(QUESTION)] },
+            { role: "assistant", parts: [toolCallPart] },
+            { role: "tool", parts: [toolResponsePart] },
+          ]),
+          "gen_ai.tool.definitions": JSON.stringify([
+            { type: "function", name: "get_weather", inputSchema: SCHEMA, description: "The current weather in a city" },
+          ]),
+          "gen_ai.response.finish_reasons": ["stop"],
+          "gen_ai.output.messages": JSON.stringify([{ role: "assistant", parts: [text(ANSWER)], finish_reason: "stop" }]),
+        }),
+      ),
+    ]);
+    const event = await read(`${trace}:c2ad6b7169203332`);
+    expect(event.messages).toEqual(CONVERSATION);
+    expect(event.tools).toEqual([{ type: "function", function: { name: "get_weather", description: "The current weather in a city", parameters: SCHEMA } }]);
+  });
+
+  it("Vercel AI SDK: invoke_agent's summed-up output (text, calls, responses) is told in the order it happened", async () => {
+    const trace = "9cf7651916cd43dd8448eb211c80319c";
+    await post([
+      span(
+        trace,
+        "c3ad6b7169203333",
+        attrs({
+          "gen_ai.operation.name": "invoke_agent",
+          "gen_ai.system_instructions": JSON.stringify([text(SYSTEM)]),
+          "gen_ai.input.messages": JSON.stringify([{ role: "user", parts: [text(QUESTION)] }]),
+          "gen_ai.output.messages": JSON.stringify([{ role: "assistant", parts: [text(ANSWER), toolCallPart, toolResponsePart], finish_reason: "stop" }]),
+        }),
+      ),
+    ]);
+    const event = await read(`${trace}:c3ad6b7169203333`);
+    expect(event.type).toBe("gen_ai.invoke_agent");
+    expect(event.messages).toEqual(CONVERSATION);
+  });
+
+  it("an execute_tool span (@ai-sdk/otel) and an ai.toolCall span (LegacyOpenTelemetry) are execute_tool events in their trace's session", async () => {
+    const trace = "9df7651916cd43dd8448eb211c80319c";
+    const body = await post([
+      span(
+        trace,
+        "c4ad6b7169203334",
+        attrs({
+          "gen_ai.operation.name": "execute_tool",
+          "gen_ai.tool.name": "get_weather",
+          "gen_ai.tool.call.id": CALL.id,
+          "gen_ai.tool.type": "function",
+          "gen_ai.tool.call.arguments": ARGS,
+          "gen_ai.execute_tool.duration": 0.00006,
+          "gen_ai.tool.call.result": RESULT,
+        }),
+      ),
+      span(
+        trace,
+        "c5ad6b7169203335",
+        attrs({
+          "operation.name": "ai.toolCall",
+          "ai.operationId": "ai.toolCall",
+          "ai.toolCall.name": "get_weather",
+          "ai.toolCall.id": CALL.id,
+          "ai.toolCall.args": ARGS,
+          "ai.toolCall.result": RESULT,
+        }),
+      ),
+    ]);
+    expect(body).toMatchObject({ accepted: 2, skipped_non_genai: 0 });
+    for (const id of ["c4ad6b7169203334", "c5ad6b7169203335"]) {
+      const event = await read(`${trace}:${id}`);
+      expect(event, id).toMatchObject({ type: "gen_ai.execute_tool", session_id: trace, trace_id: trace, parent_id: "1111111111111111" });
+      expect(event.messages, id).toEqual(CONVERSATION.slice(2, 4));
+      // The call and result are the messages, not repeated among the attributes.
+      expect(event.attributes, id).not.toHaveProperty("gen_ai.tool.call.result");
+      expect(event.attributes, id).not.toHaveProperty("gen_ai.tool.call.arguments");
+    }
+  });
+});
