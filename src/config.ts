@@ -45,6 +45,8 @@ export const DEFAULTS = {
   BREAKER_HALF_OPEN_SECONDS: 30,
   /** Patterns one `patterns` cron run re-extracts or re-embeds per page. */
   PATTERNS_PAGE_SIZE: 50,
+  /** A new high-value interaction merges into a pattern of its project at or above this cosine similarity (docs/patterns.md). */
+  PATTERN_MERGE_THRESHOLD: 0.9,
   /** Also scrub e-mail addresses from stored text ("true"/"false"). */
   REDACT_EMAILS: false,
   /** Comma-separated redaction kinds to turn off (e.g. "password"); empty keeps every rule. */
@@ -126,6 +128,7 @@ const configSchema = z.object({
   BREAKER_FAILURES: positiveInt(DEFAULTS.BREAKER_FAILURES),
   BREAKER_HALF_OPEN_SECONDS: nonNegative(DEFAULTS.BREAKER_HALF_OPEN_SECONDS),
   PATTERNS_PAGE_SIZE: positiveInt(DEFAULTS.PATTERNS_PAGE_SIZE),
+  PATTERN_MERGE_THRESHOLD: unitInterval(DEFAULTS.PATTERN_MERGE_THRESHOLD),
   RETENTION_RAW_EVENTS_DAYS: positiveInt(DEFAULTS.RETENTION_RAW_EVENTS_DAYS),
   RETENTION_PROCESSED_DAYS: positiveInt(DEFAULTS.RETENTION_PROCESSED_DAYS),
   RETENTION_DEAD_LETTERS_DAYS: positiveInt(DEFAULTS.RETENTION_DEAD_LETTERS_DAYS),

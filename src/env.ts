@@ -24,6 +24,7 @@ export interface Env {
   RELAY_AFTER_SECONDS?: string;
   RELAY_MAX_BATCHES?: string;
   HIGH_VALUE_MIN_VALUE?: string;
+  PATTERN_MERGE_THRESHOLD?: string;
   HIGH_VALUE_MIN_CONFIDENCE?: string;
   SIMILARITY_WINDOW?: string;
   SCORING_PAGE_SIZE?: string;

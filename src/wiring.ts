@@ -34,6 +34,7 @@ export function patternDeps(env: Env, config: Config): PatternDeps {
   return {
     db: env.DB,
     breaker,
+    mergeThreshold: config.PATTERN_MERGE_THRESHOLD,
     embedder: env.EMBEDDINGS_URL ? remoteEmbedder(env.EMBEDDINGS_MODEL ?? "default", Number(env.EMBEDDINGS_DIMENSION ?? 768)) : hashingEmbedder,
     embedderFor: (row) =>
       row.model === hashingEmbedder.model && row.dimension === hashingEmbedder.dimension ? hashingEmbedder : remoteEmbedder(row.model, row.dimension),

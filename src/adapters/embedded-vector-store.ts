@@ -77,11 +77,12 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 }
 
-/** The payload filters both stores support: exact source, any of the tags, value at least. */
+/** The payload filters both stores support: exact source, any of the tags, value at least, support at least. */
 function matchesFilter(payload: Record<string, unknown>, filter: VectorQuery["filter"]): boolean {
   if (!filter) return true;
   if (filter.source !== undefined && payload.source !== filter.source) return false;
   if (filter.tags?.length && !(Array.isArray(payload.tags) && filter.tags.some((t) => (payload.tags as unknown[]).includes(t)))) return false;
   if (filter.minValue !== undefined && !(typeof payload.value === "number" && payload.value >= filter.minValue)) return false;
+  if (filter.minSupport !== undefined && (typeof payload.support === "number" ? payload.support : 1) < filter.minSupport) return false;
   return true;
 }

@@ -123,12 +123,15 @@ export async function findEvent(db: D1Database, project: string, eventId: string
   return row ? toRecord(row) : null;
 }
 
-/** The stored events with these ids, whatever their status. */
-export async function findEvents(db: D1Database, project: string, eventIds: readonly string[]): Promise<EventRecord[]> {
-  if (eventIds.length === 0) return [];
+/** The stored events with these ids (or of these interactions), whatever their status. */
+export async function findEvents(db: D1Database, project: string, eventIds: readonly string[], interactionIds: readonly string[] = []): Promise<EventRecord[]> {
+  if (eventIds.length === 0 && interactionIds.length === 0) return [];
   const { results } = await db
-    .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE project = ?1 AND event_id IN (SELECT value FROM json_each(?2)) ORDER BY seq`)
-    .bind(project, JSON.stringify(eventIds))
+    .prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE project = ?1
+       AND (event_id IN (SELECT value FROM json_each(?2)) OR interaction_id IN (SELECT value FROM json_each(?3))) ORDER BY seq`,
+    )
+    .bind(project, JSON.stringify(eventIds), JSON.stringify(interactionIds))
     .all<EventRow>();
   return results.map(toRecord);
 }

@@ -5,9 +5,13 @@ import { callWithBreaker, type BreakerOptions } from "./breaker";
 import { joinUrl } from "./join-url";
 
 const SYSTEM_PROMPT = `You distil one interaction of an AI agent into a reusable pattern.
+The interaction is the best of a group of similar ones; "supporting_queries" (when present) are other queries the same approach answered.
 Answer with one JSON object and nothing else, with exactly these keys:
-"problem" (the general problem, one sentence), "approach" (what solved it), "steps" (array of short strings),
-"skills" (array of short skill names), "lesson" (the generalised lesson, one or two sentences).`;
+"problem" (the general problem, one sentence, covering the supporting queries), "approach" (what solved it), "steps" (array of short strings),
+"skills" (array of short skill names), "lesson" (what was done and when to do it again, one or two sentences).`;
+
+/** Most supporting queries sent with the exemplar. */
+export const MAX_SUPPORTING_QUERIES = 3;
 
 const choiceSchema = z.object({ message: z.object({ content: z.string() }) });
 /** At least one choice: a tuple with a rest, so the first one's type is not `| undefined`. */
@@ -23,15 +27,18 @@ function parseJsonObject(content: string): unknown {
 
 /**
  * Extracts a pattern with any OpenAI-compatible /v1/chat/completions server
- * (llama.cpp, Ollama, vLLM), behind the `llm` breaker. Its JSON is validated;
- * a malformed answer is a failure like a 500.
+ * (llama.cpp, Ollama, vLLM), behind the `llm` breaker, from a pattern's
+ * exemplar and up to {@link MAX_SUPPORTING_QUERIES} queries of its other
+ * sources. Its JSON is validated; a malformed answer is a failure like a 500.
  */
 export async function extractWithLlm(
   db: D1Database,
   config: { url: string; model: string; apiKey?: string | undefined },
   breaker: BreakerOptions,
   facts: InteractionFacts,
+  supportingQueries: readonly string[] = [],
 ): Promise<ExtractedPattern> {
+  const supporting = [...new Set(supportingQueries.filter((q) => q !== facts.query))].slice(0, MAX_SUPPORTING_QUERIES).map((q) => q.slice(0, 2000));
   return callWithBreaker(db, "llm", breaker, async (signal) => {
     const res = await fetch(joinUrl(config.url, "v1/chat/completions"), {
       method: "POST",
@@ -46,7 +53,15 @@ export async function extractWithLlm(
           { role: "system", content: SYSTEM_PROMPT },
           {
             role: "user",
-            content: JSON.stringify({ type: facts.type, query: facts.query, response: facts.response, outcome: facts.outcome, tool_calls: facts.toolCalls }),
+            content: JSON.stringify({
+              type: facts.type,
+              query: facts.query,
+              response: facts.response,
+              outcome: facts.outcome,
+              tool_calls: facts.toolCalls,
+              tools: facts.tools,
+              ...(supporting.length ? { supporting_queries: supporting } : {}),
+            }),
           },
         ],
       }),

@@ -1,4 +1,4 @@
-import type { Components } from "../domain/scoring/components";
+import { type Components, upcastWeights } from "../domain/scoring/components";
 import type { ProfileRule } from "../domain/scoring/profiles";
 import type { Weights } from "../domain/scoring/score";
 
@@ -14,7 +14,11 @@ export async function listProfileVersions(db: D1Database): Promise<ProfileVersio
   const { results } = await db
     .prepare("SELECT name, version, weights, note, created_at FROM weight_profiles ORDER BY name, version")
     .all<{ name: string; version: number; weights: string; note: string | null; created_at: number }>();
-  return results.map((r) => ({ ...r, weights: JSON.parse(r.weights) as Weights, created_at: new Date(r.created_at).toISOString() }));
+  return results.map((r) => ({
+    ...r,
+    weights: upcastWeights(JSON.parse(r.weights) as Record<string, number>),
+    created_at: new Date(r.created_at).toISOString(),
+  }));
 }
 
 /** Adds the next version of a profile (version 1 for a new name); earlier versions stay. */

@@ -64,6 +64,8 @@ export class QdrantVectorStore implements VectorStore {
           ...(q.filter?.source ? [{ key: "source", match: { value: q.filter.source } }] : []),
           ...(q.filter?.tags?.length ? [{ key: "tags", match: { any: q.filter.tags } }] : []),
           ...(q.filter?.minValue !== undefined ? [{ key: "value", range: { gte: q.filter.minValue } }] : []),
+          // Points written before consolidation have no `support`: they count as 1, so only a bar above 1 filters.
+          ...(q.filter?.minSupport !== undefined && q.filter.minSupport > 1 ? [{ key: "support", range: { gte: q.filter.minSupport } }] : []),
         ],
       },
     }));

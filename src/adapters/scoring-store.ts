@@ -1,5 +1,6 @@
 import type { Outcome, Rating } from "../domain/event-schema";
 import type { Profile, ProfileRule } from "../domain/scoring/profiles";
+import { upcastWeights } from "../domain/scoring/components";
 import type { Score, Weights } from "../domain/scoring/score";
 import { readTogether } from "./commit";
 
@@ -22,7 +23,9 @@ export async function loadScoringConfig(db: D1Database): Promise<ScoringConfig> 
     db.prepare("SELECT profile, match_type, match_source, match_tag FROM profile_rules ORDER BY position"),
   );
   return {
-    profiles: new Map(profiles.map((p) => [p.name, { name: p.name, version: p.version, weights: JSON.parse(p.weights) as Weights }])),
+    profiles: new Map(
+      profiles.map((p) => [p.name, { name: p.name, version: p.version, weights: upcastWeights(JSON.parse(p.weights) as Record<string, number>) }]),
+    ),
     rules: rules.map((r) => ({
       profile: r.profile,
       ...(r.match_type !== null ? { type: r.match_type } : {}),

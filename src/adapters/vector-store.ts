@@ -12,8 +12,8 @@ export interface VectorQuery {
   limit: number;
   /** Point ids never to return (the query's own point). */
   excludeIds?: readonly string[];
-  /** Payload filters: exact source, any of the tags, value at least. */
-  filter?: { source?: string; tags?: readonly string[]; minValue?: number };
+  /** Payload filters: exact source, any of the tags, value at least, support at least (a point without `support` counts as 1). */
+  filter?: { source?: string; tags?: readonly string[]; minValue?: number; minSupport?: number };
 }
 
 export interface VectorHit {

@@ -258,7 +258,7 @@ export const extractions = sqliteTable(
   (t) => [primaryKey({ columns: [t.project, t.eventId] }), index("extractions_pending").on(t.enqueuedAt).where(sql`status = 'pending'`)],
 );
 
-/** Reusable patterns distilled from high-value interactions. The id derives from the source content. */
+/** Reusable patterns distilled from high-value interactions; near duplicates merge into one (docs/patterns.md). */
 export const patterns = sqliteTable(
   "patterns",
   {
@@ -273,8 +273,24 @@ export const patterns = sqliteTable(
     source: text("source").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** Consolidation (docs/patterns.md): distinct source events, their mean value, their earliest and latest event times (ms). */
+    support: integer("support").notNull().default(1),
+    quality: real("quality"),
+    firstSeen: integer("first_seen"),
+    lastSeen: integer("last_seen"),
+    /** The source whose problem, approach and lesson the pattern carries. */
+    exemplarEventId: text("exemplar_event_id"),
+    /** The text the pattern's vector embeds (its exemplar's heuristic search text); null: the pattern's own search text. */
+    searchText: text("search_text"),
   },
-  (t) => [uniqueIndex("patterns_id").on(t.project, t.patternId), index("patterns_reextract").on(t.needsReextract)],
+  (t) => [
+    uniqueIndex("patterns_id").on(t.project, t.patternId),
+    index("patterns_reextract").on(t.needsReextract),
+    // GET /v1/patterns: one index per sort, keyset-paged by (sort key, seq).
+    index("patterns_by_support").on(t.project, t.support, t.seq),
+    index("patterns_by_quality").on(t.project, t.quality, t.seq),
+    index("patterns_by_last_seen").on(t.project, t.lastSeen, t.seq),
+  ],
 );
 
 /**
@@ -304,8 +320,11 @@ export const patternSources = sqliteTable(
     patternId: text("pattern_id").notNull(),
     eventId: text("event_id").notNull(),
     addedAt: integer("added_at").notNull(),
+    /** The event's score value when it was merged, and its event time (ms): the pattern's quality, exemplar and first/last seen. */
+    value: real("value"),
+    eventTime: integer("event_time"),
   },
-  (t) => [primaryKey({ columns: [t.project, t.patternId, t.eventId] })],
+  (t) => [primaryKey({ columns: [t.project, t.patternId, t.eventId] }), index("pattern_sources_event").on(t.project, t.eventId)],
 );
 
 /** Named fine-tuning datasets of a project, the rules that build them, and the version readers get as current. */

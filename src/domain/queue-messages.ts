@@ -31,7 +31,9 @@ export const logEventMessageSchema = z.object({
 export const rescoreMessageSchema = z.object({
   kind: z.literal("rescore"),
   project: z.string().min(1),
-  event_ids: z.array(z.string().min(1)).min(1).max(100),
+  event_ids: z.array(z.string().min(1)).max(100),
+  /** Feedback may name its events by interaction id: every event of it is scored again. */
+  interaction_ids: z.array(z.string().min(1)).max(100).optional(),
   reason: z.enum(["feedback", "content"]),
   request_id: z.string().max(128).optional(),
 });

@@ -15,9 +15,11 @@ import {
   similarityComponents,
   type Components,
 } from "../domain/scoring/components";
+import { judgeAnswer, type QualityInput } from "../domain/scoring/answer-quality";
 import { chooseProfile, DEFAULT_PROFILE } from "../domain/scoring/profiles";
 import { isHighValue, scoreInteraction } from "../domain/scoring/score";
 import { contentOf } from "../domain/text-content";
+import { dot } from "../domain/vector-math";
 
 /** What scoring needs; src/wiring.ts builds it from the environment and the configuration. */
 export interface ScoringDeps {
@@ -65,6 +67,8 @@ export async function scoreEvents(
     const query = contentOf(e.query);
     const response = contentOf(e.response);
     const toolCalls = e.attributes?.tool_calls;
+    // The answer itself (src/domain/scoring/answer-quality.ts): a non-answer is never high value.
+    const verdict = judgeAnswer(qualityInputOf(e));
     const components: Components = {
       outcome: outcomeComponent(e.outcome as Outcome | undefined, corrected as Outcome | null),
       feedback: feedbackComponent(mine.map((f) => f.rating as Rating).concat(e.feedback != null ? [e.feedback as Rating] : [])),
@@ -77,6 +81,7 @@ export async function scoreEvents(
       }),
       // findSimilarity answers for every record; one it had no answer for would have unknown similarity.
       ...(similarity.get(record.eventId) ?? similarityComponents(null)),
+      quality: verdict.quality,
     };
     const profileName = chooseProfile(deps.scoring.rules, { type: e.type, source: e.source, ...(e.tags ? { tags: e.tags } : {}) });
     const profile = deps.scoring.profiles.get(profileName) ?? deps.scoring.profiles.get(DEFAULT_PROFILE);
@@ -86,7 +91,7 @@ export async function scoreEvents(
       project,
       eventId: record.eventId,
       score,
-      highValue: isHighValue(score, deps.highValue.minValue, deps.highValue.minConfidence),
+      highValue: !verdict.non_answer && isHighValue(score, deps.highValue.minValue, deps.highValue.minConfidence),
       reason,
     };
   });
@@ -99,6 +104,23 @@ export async function scoreEvents(
       ...(highValue.length ? [requestExtractionsStatement(deps.db, project, highValue, now)] : []),
     ],
     scores,
+  };
+}
+
+/** What the answer-quality judge reads of an event: the conversation, the answer and its finish reasons. */
+export function qualityInputOf(e: EventRecord["event"]): QualityInput {
+  const attrs = (e.attributes ?? {}) as Record<string, unknown>;
+  const reasons = attrs["gen_ai.response.finish_reasons"] ?? attrs.finish_reasons ?? attrs.finish_reason;
+  const finishReasons = (Array.isArray(reasons) ? reasons : [reasons]).filter((r): r is string => typeof r === "string");
+  const query = contentOf(e.query);
+  // As sent: the judge tells an empty answer from none, and scrubbed markers from text.
+  const response = typeof e.response === "string" ? e.response : undefined;
+  return {
+    ...(e.messages?.length ? { messages: e.messages } : {}),
+    ...(query !== undefined ? { query } : {}),
+    ...(response !== undefined ? { response } : {}),
+    ...(finishReasons.length ? { finishReasons } : {}),
+    ...(e.outcome ? { outcome: e.outcome as Outcome } : {}),
   };
 }
 
@@ -145,24 +167,30 @@ async function findSimilarity(
     const vector = vectors[i];
     return vector ? [{ p, vector }] : [];
   });
+  // This chunk's own points, should a redelivered chunk find them stored: compared in the chunk below instead.
+  const ownPoints = new Set(searchable.map(({ p }) => interactionPointId(project, p.eventId)));
   const hits = searchable.length
     ? await deps.store.searchBatch(
         searchable.map(({ p, vector }) => ({
           project,
           vector,
-          limit: REUSABILITY_NEIGHBOURS,
+          limit: REUSABILITY_NEIGHBOURS + Math.min(searchable.length - 1, 50),
           excludeIds: [interactionPointId(project, p.eventId)],
         })),
       )
     : [];
   const fresh = new Map<string, number[]>();
-  for (const [i, { p }] of searchable.entries()) {
+  for (const [i, { p, vector }] of searchable.entries()) {
     const found = hits[i]; // one answer per search: a search without one stays unknown, and uncached
-    if (found)
-      fresh.set(
-        p.hash,
-        found.map((h) => h.score),
-      );
+    if (!found) continue;
+    // Order-free: the earlier events of this chunk (server order) are neighbours too, exactly as
+    // if each had arrived alone and been stored before this one.
+    const neighbours = found.filter((h) => !ownPoints.has(h.id)).map((h) => h.score);
+    for (let j = 0; j < i; j++) {
+      const earlier = searchable[j];
+      if (earlier) neighbours.push(dot(vector, earlier.vector));
+    }
+    fresh.set(p.hash, neighbours.sort((a, b) => b - a).slice(0, REUSABILITY_NEIGHBOURS));
   }
 
   for (const p of pending) {

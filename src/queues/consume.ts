@@ -38,13 +38,24 @@ async function park(env: Env, queue: string, message: Message<unknown>, errors: 
   }
 }
 
-async function attempt<T>(env: Env, queue: string, consumer: MessageConsumer<T>, body: T, message: Message<unknown>): Promise<boolean> {
+/**
+ * Thrown by a handler whose message must wait for other work (not a failure): it is retried
+ * after a short, growing delay (1, 2, 4, … 30 s) instead of the failure backoff.
+ */
+export class RetrySoon extends Error {}
+
+/** The delay before a `RetrySoon` message is tried again. */
+export function waitDelaySeconds(attempts: number): number {
+  return Math.min(30, 2 ** Math.max(0, attempts - 1));
+}
+
+async function attempt<T>(env: Env, queue: string, consumer: MessageConsumer<T>, body: T, message: Message<unknown>): Promise<boolean | "soon"> {
   let outcome: Malformed | undefined;
   try {
     outcome = await consumer.handle(body, message);
   } catch (err) {
     await consumer.onRetry(err, body, message).catch(() => undefined);
-    return false;
+    return err instanceof RetrySoon ? "soon" : false;
   }
   return outcome ? park(env, queue, message, outcome.malformed) : true;
 }
@@ -65,7 +76,7 @@ export async function consumeEach<T>(batch: MessageBatch<unknown>, env: Env, con
     const settled = parsed.success
       ? await attempt(env, batch.queue, consumer, parsed.data, message)
       : await park(env, batch.queue, message, toFieldErrors(parsed.error));
-    if (settled) message.ack();
-    else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    if (settled === true) message.ack();
+    else message.retry({ delaySeconds: settled === "soon" ? waitDelaySeconds(message.attempts) : retryDelaySeconds(message.attempts) });
   }
 }

@@ -15,7 +15,8 @@ import { consumeEach } from "./consume";
  * extraction rows stay pending in D1 either way, so nothing is dropped.
  */
 export async function consumeExtract(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const deps = patternDeps(env, readConfig(env));
+  const config = readConfig(env);
+  const deps = patternDeps(env, config);
   await consumeEach(batch, env, {
     schema: extractMessageSchema,
     async handle(body): Promise<undefined> {

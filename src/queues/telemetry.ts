@@ -10,7 +10,7 @@ import type { Env } from "../env";
 import { ingestItems } from "../pipeline/ingest";
 import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
 import { scoringDeps } from "../wiring";
-import { consumeEach, type Malformed } from "./consume";
+import { consumeEach, type Malformed, RetrySoon } from "./consume";
 import { isProblem } from "../domain/problem";
 
 /**
@@ -57,7 +57,7 @@ async function writeLoggedEvent(env: Env, config: Config, body: LogEventMessage,
 }
 
 /** An event of a re-score message whose chunk is not scored yet: the message waits (retry), so the first score cannot overwrite the new one. */
-class NotYetScored extends Error {
+class NotYetScored extends RetrySoon {
   constructor(readonly waiting: number) {
     super(`${waiting} event(s) not scored yet`);
   }
@@ -65,7 +65,7 @@ class NotYetScored extends Error {
 
 /** Scores stored events again at once (their content or feedback changed); events that no longer exist are done. */
 async function rescore(env: Env, depsOnce: () => Promise<ScoringDeps>, body: RescoreMessage): Promise<undefined> {
-  const records = await findEvents(env.DB, body.project, body.event_ids);
+  const records = await findEvents(env.DB, body.project, body.event_ids, body.interaction_ids ?? []);
   const waiting = records.filter((r) => r.status !== "processed").length;
   if (waiting > 0) throw new NotYetScored(waiting);
   for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);

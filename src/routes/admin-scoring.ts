@@ -76,7 +76,7 @@ const addVersion = createRoute({
     body: jsonBody(profileVersionBody, {
       outcomes: {
         summary: "trust outcomes more",
-        value: { weights: { outcome: 0.5, feedback: 0.3, reusability: 0.1, complexity: 0.05, novelty: 0.05 }, note: "trust outcomes more" },
+        value: { weights: { outcome: 0.5, feedback: 0.3, reusability: 0.1, complexity: 0.05, novelty: 0.05, quality: 0.2 }, note: "trust outcomes more" },
       },
     }),
   },

@@ -6,6 +6,9 @@ import { redactionRules } from "../domain/redaction";
 import { named } from "../openapi/names";
 import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
 import { requireProjectKey, type ProjectVars } from "./auth";
+import { log } from "../adapters/log";
+import type { RescoreMessage } from "../domain/queue-messages";
+import type { Env } from "../env";
 
 named(feedbackSchema, "Feedback");
 
@@ -41,14 +44,33 @@ const rate = createRoute({
   },
 });
 
+/** Asks the telemetry consumer to score the feedback's events again now. A failed send only delays it to the scoring cron. */
+async function rescoreSoon(env: Env, project: string, input: { event_id?: string | undefined; interaction_id?: string | undefined }, requestId: string) {
+  const body: RescoreMessage = {
+    kind: "rescore",
+    project,
+    event_ids: input.event_id ? [input.event_id] : [],
+    ...(input.interaction_id ? { interaction_ids: [input.interaction_id] } : {}),
+    reason: "feedback",
+    request_id: requestId,
+  };
+  try {
+    await env.TELEMETRY_QUEUE.send(body);
+  } catch (err) {
+    log("warn", "re-score enqueue failed; the scoring cron applies the feedback", { request_id: requestId, error: err });
+  }
+}
+
 export const feedbackRoutes = routeApp<ProjectVars>();
 
 feedbackRoutes.use("*", requireProjectKey);
 
 /**
  * Feedback may arrive any time after its event, or before it: it is kept
- * either way. The scoring cron applies late feedback to scored events; an event
- * that arrives later picks its feedback up when it is first scored. Its comment
+ * either way. Its events are re-scored within seconds through a `rescore`
+ * queue message, handled by the consumer that owns scoring (it waits for an
+ * event's first score, so the two never race); the scoring cron remains the
+ * safety net. An event that arrives later picks its feedback up when it is first scored. Its comment
  * is scrubbed of secrets before anything (the derived id included) is made of it.
  */
 feedbackRoutes.openapi(rate, async (c) => {
@@ -59,5 +81,6 @@ feedbackRoutes.openapi(rate, async (c) => {
   const id = input.id ?? `fb_${(await sha256Hex(feedbackIdSource(input))).slice(0, 32)}`;
   const isNew = await storeFeedback(c.env.DB, project, id, input, Date.now(), redactions);
   const targets = await countTargets(c.env.DB, project, input);
+  if (isNew && targets > 0) await rescoreSoon(c.env, project, input, c.get("requestId"));
   return c.json({ id, status: isNew ? ("accepted" as const) : ("duplicate" as const), matched_events: targets }, 202);
 });

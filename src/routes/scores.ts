@@ -2,7 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { findEvent } from "../adapters/event-store";
 import { profileWeights } from "../adapters/profile-weights";
 import { latestScores } from "../adapters/scoring-store";
-import { COMPONENTS } from "../domain/scoring/components";
+import { judgeAnswer } from "../domain/scoring/answer-quality";
+import { COMPONENTS, upcastWeights } from "../domain/scoring/components";
+import { upcastEvent } from "../domain/upcast";
+import { qualityInputOf } from "../pipeline/score-events";
 import { named } from "../openapi/names";
 import { errorResponses, json, requires, routeApp } from "../openapi/route-kit";
 import { isoTime } from "../openapi/shared";
@@ -26,6 +29,10 @@ const scoreSchema = named(
     weight_values: z.record(z.string(), z.number()),
     contributions: componentValues.describe("w·c / Σ known w for each known component"),
     high_value: z.boolean(),
+    non_answer: z.boolean().describe("the answer-quality judge found no answer (a refusal, an error, nothing): never high value"),
+    quality_hits: z
+      .array(z.strictObject({ rule: z.string(), score: z.number(), detail: z.string() }))
+      .describe("the answer-quality rules that matched (docs/answer-quality.md); none: quality came from the answer's length"),
     reason: z.string(),
     scored_at: isoTime,
   }),
@@ -56,7 +63,10 @@ export const scoreRoutes = routeApp<ProjectVars>().openapi(readScore, async (c) 
   if (!record) throw new ApiError(404, "not_found", `no event with id '${id}' in this project`);
   const score = (await latestScores(c.env.DB, project, [id])).get(id);
   if (!score) throw new ApiError(404, "not_scored", `event '${id}' is stored (status ${record.status}) but not scored yet`);
-  const weights = (await profileWeights(c.env.DB, score.profile, score.profileVersion)) ?? {};
+  const stored = await profileWeights(c.env.DB, score.profile, score.profileVersion);
+  const weights: Record<string, number> = stored ? upcastWeights(stored) : {};
+  // The judge is pure and cheap: its explanation is recomputed from the stored event, never stored twice.
+  const verdict = judgeAnswer(qualityInputOf(upcastEvent(record.event, record.schemaVersion)));
   const components = Object.fromEntries(COMPONENTS.map((n) => [n, score.components[n] ?? null])) as Record<(typeof COMPONENTS)[number], number | null>;
   const knownWeight = COMPONENTS.reduce((s, n) => s + (components[n] === null ? 0 : (weights[n] ?? 0)), 0);
   // What each known component added to the value: w·c / Σ known w.
@@ -73,6 +83,8 @@ export const scoreRoutes = routeApp<ProjectVars>().openapi(readScore, async (c) 
       weight_values: weights,
       contributions,
       high_value: score.highValue,
+      non_answer: verdict.non_answer,
+      quality_hits: verdict.hits,
       reason: score.reason,
       scored_at: new Date(score.scoredAt).toISOString(),
     },

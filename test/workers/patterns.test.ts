@@ -154,8 +154,24 @@ describe("patterns", () => {
     await postEvents(key, [
       event("p-hashed", { query: `sha256:${"cd".repeat(32)}`, response: "[REDACTED:secrets_detected:api_key]", outcome: "success", feedback: 1 }),
     ]);
+    // Scrubbed text may not score high value at all (nothing to judge); ask for its extraction directly, as a high score would.
+    await eventually(
+      async () => (await env.DB.prepare("SELECT 1 AS ok FROM event_scores WHERE project = ?1 AND event_id = 'p-hashed'").bind(PROJECT).first()) ?? undefined,
+    );
+    await env.DB.prepare(
+      "INSERT INTO extractions (project, event_id, status, enqueued_at, updated_at) VALUES (?1, 'p-hashed', 'pending', ?2, ?2) ON CONFLICT DO NOTHING",
+    )
+      .bind(PROJECT, Date.now())
+      .run();
+    const batch = createMessageBatch("gleaner-extract", [
+      { id: "hashed-1", timestamp: new Date(), attempts: 1, body: { kind: "extract", project: PROJECT, event_ids: ["p-hashed"] } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    await getQueueResult(batch, ctx);
     await eventually(async () => ((await extraction("p-hashed"))?.status === "done" ? true : undefined), 15_000);
     expect((await extraction("p-hashed"))!.pattern_id).toBeNull();
+    expect(await count(`SELECT count(*) AS n FROM pattern_sources WHERE project = '${PROJECT}' AND event_id = 'p-hashed'`)).toBe(0);
   });
 
   it("keeps the extraction pending and retries while the embeddings server is down", async () => {

@@ -38,12 +38,12 @@ describe("fitted weights", () => {
     expect(report.fitted.weights.outcome!).toBeGreaterThan(report.fitted.weights.novelty!);
     // Fitting alone adopts nothing.
     const profiles = await (await call("/v1/admin/scoring/profiles", { headers: adminHeaders() })).json<{ current: { name: string; version: number }[] }>();
-    expect(profiles.current.find((p) => p.name === "default")!.version).toBe(1);
+    expect(profiles.current.find((p) => p.name === "default")!.version).toBe(2);
 
     const adopt = await call("/v1/admin/scoring/profiles/default/adopt-fit", { method: "POST", headers: adminHeaders() });
     expect(adopt.status).toBe(201);
     const adopted = await adopt.json<{ version: number; weights: Record<string, number> }>();
-    expect(adopted.version).toBe(2);
+    expect(adopted.version).toBe(3);
     expect(adopted.weights).toEqual(report.fitted.weights);
   });
 });

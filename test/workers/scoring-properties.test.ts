@@ -68,8 +68,8 @@ describe("scoring components", () => {
   });
 
   it("lowers confidence, not value, when feedback is unknown", () => {
-    const w: Weights = { outcome: 0.4, feedback: 0.2, reusability: 0.2, complexity: 0.1, novelty: 0.1 };
-    const known: Components = { outcome: 1, feedback: 1, reusability: 0.5, complexity: 0.5, novelty: 0.5 };
+    const w: Weights = { outcome: 0.4, feedback: 0.2, reusability: 0.2, complexity: 0.1, novelty: 0.1, quality: 0 };
+    const known: Components = { outcome: 1, feedback: 1, reusability: 0.5, complexity: 0.5, novelty: 0.5, quality: 0.8 };
     const withFeedback = scoreInteraction(known, w, ref);
     const without = scoreInteraction({ ...known, feedback: null }, w, ref);
     expect(without.components.feedback).toBeNull();
@@ -80,8 +80,8 @@ describe("scoring components", () => {
 
   it("gives value null and confidence 0 without outcome and feedback", () => {
     const s = scoreInteraction(
-      { outcome: null, feedback: null, reusability: 1, complexity: 1, novelty: 1 },
-      { outcome: 1, feedback: 1, reusability: 1, complexity: 1, novelty: 1 },
+      { outcome: null, feedback: null, reusability: 1, complexity: 1, novelty: 1, quality: 1 },
+      { outcome: 1, feedback: 1, reusability: 1, complexity: 1, novelty: 1, quality: 1 },
       ref,
     );
     expect(s).toMatchObject({ value: null, confidence: 0 });

@@ -45,7 +45,8 @@ describe("scoring", () => {
     expect(without.components.feedback).toBeNull();
     expect(withFb.components.feedback).toBe(1);
     expect(without.confidence).toBeLessThan(withFb.confidence);
-    expect(without.weights).toEqual({ profile: "default", version: 1 });
+    // Version 2 of the seeded profile: migration 0010 added the quality weight.
+    expect(without.weights).toEqual({ profile: "default", version: 2 });
   });
 
   it("gives value null and confidence 0 with no outcome and no feedback, never high value", async () => {
@@ -143,21 +144,21 @@ describe("scoring", () => {
     await postEvents(key, [event("s-prof", { tags: ["documentation"], query: "document the retention policy" })]);
     await processed("s-prof");
     const old = await scoreOf("s-prof");
-    expect(old.weights).toEqual({ profile: "documentation", version: 1 });
+    expect(old.weights).toEqual({ profile: "documentation", version: 2 });
     const created = await call("/v1/admin/scoring/profiles/documentation/versions", {
       method: "POST",
       headers: adminHeaders(),
       body: JSON.stringify({ weights: { outcome: 1, feedback: 0, reusability: 0, complexity: 0, novelty: 0 }, note: "outcome only" }),
     });
     expect(created.status).toBe(201);
-    expect((await created.json<{ version: number }>()).version).toBe(2);
+    expect((await created.json<{ version: number }>()).version).toBe(3);
     const result = await runJob("scoring");
     expect(result.profile_rescored).toBeGreaterThanOrEqual(1);
     const now = await scoreOf("s-prof");
-    expect(now.weights).toEqual({ profile: "documentation", version: 2 });
+    expect(now.weights).toEqual({ profile: "documentation", version: 3 });
     expect(now.value).toBe(1);
     const rows = await env.DB.prepare("SELECT profile_version, value FROM event_scores WHERE event_id = 's-prof' ORDER BY profile_version").all();
-    expect(rows.results.map((r) => r.profile_version)).toEqual([1, 2]);
+    expect(rows.results.map((r) => r.profile_version)).toEqual([2, 3]);
     expect(rows.results[0]!.value).toBeCloseTo(old.value!, 12);
     expect((await runJob("scoring")).profile_rescored).toBe(0);
   });

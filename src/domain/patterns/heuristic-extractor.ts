@@ -10,20 +10,26 @@ export interface InteractionFacts {
   tags?: readonly string[];
   model?: string;
   toolCalls?: number;
+  /** Names of the tools the assistant called, in order of first call, distinct. */
+  tools?: readonly string[];
 }
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1).trimEnd()}…`);
 
 const firstSentence = (s: string) => (s.split(/(?<=[.!?])\s+|\n/).find((x) => x.trim() !== "") ?? s).trim();
 
-/** Lines that look like steps: numbered or bulleted list items, or shell commands. */
-function stepsFrom(response: string): string[] {
-  const items = response
+/** A list item or command line of a response: `1. x`, `- x`, `* x`, `• x`, `$ cmd`. */
+const STEP_LINE = /^(\d+[.)]|[-*•]|\$ )\s*\S/;
+
+/** Lines that look like steps: numbered or bulleted list items, or shell commands (as `run \`cmd\``). */
+function listedSteps(response: string): string[] {
+  return response
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => /^(\d+[.)]|[-*•]|\$ )\s*\S/.test(l))
-    .map((l) => clip(l.replace(/^(\d+[.)]|[-*•]|\$)\s*/, ""), 300));
-  return items.length ? items.slice(0, 10) : [clip(firstSentence(response), 300)];
+    .filter((l) => STEP_LINE.test(l))
+    .map((l) => (l.startsWith("$ ") ? `run \`${l.slice(2).trim()}\`` : l.replace(/^(\d+[.)]|[-*•])\s*/, "")))
+    .map((l) => clip(l.replace(/[.;:]+$/, ""), 300))
+    .slice(0, 10);
 }
 
 const SKILL_WORDS: Record<string, RegExp> = {
@@ -37,6 +43,39 @@ const SKILL_WORDS: Record<string, RegExp> = {
   logging: /\b(log|logs|logrotate|journal)\b/i,
   networking: /\b(http|dns|tcp|port|curl)\b/i,
 };
+
+const OUTCOME_NOTE: Record<string, string> = {
+  success: "it worked",
+  partial: "it partly worked",
+  failure: "it did not work",
+};
+
+const capitalise = (s: string) => (s ? `${s[0]?.toUpperCase() ?? ""}${s.slice(1)}` : s);
+const endSentence = (s: string) => (/[.!?…]$/.test(s) ? s : `${s}.`);
+
+/**
+ * The lesson says what was done: the steps the answer lists (up to four,
+ * "a, then b, then c"), else the approach's first sentence; then the tools
+ * called (by name, else how many calls) and how it ended. Deterministic.
+ */
+export function heuristicLesson(f: {
+  steps: readonly string[];
+  listed: boolean;
+  approach: string;
+  tools?: readonly string[];
+  toolCalls?: number;
+  outcome?: string;
+}): string {
+  const done =
+    f.listed && f.steps.length > 0 ? f.steps.slice(0, 4).join(", then ") + (f.steps.length > 4 ? `, and ${f.steps.length - 4} more step(s)` : "") : f.approach;
+  const notes: string[] = [];
+  if (f.tools?.length) notes.push(`called ${f.tools.slice(0, 5).join(", ")}${f.tools.length > 5 ? ` and ${f.tools.length - 5} more tool(s)` : ""}`);
+  else if (f.toolCalls) notes.push(`used ${f.toolCalls} tool call(s)`);
+  const outcome = f.outcome ? OUTCOME_NOTE[f.outcome] : undefined;
+  if (outcome) notes.push(outcome);
+  const head = endSentence(capitalise(clip(done, 1500)));
+  return clip(notes.length ? `${head} ${capitalise(notes.join("; "))}.` : head, 2000);
+}
 
 /**
  * The embedded default extractor: no model, just structure from the query,
@@ -52,12 +91,20 @@ export function extractHeuristically(f: InteractionFacts): ExtractedPattern {
   for (const tag of f.tags ?? []) if (!skills.includes(tag) && skills.length < 20) skills.push(clip(tag, 100));
   const problem = clip(query ? firstSentence(query) : `${f.type} from ${f.source}`, 2000);
   const approach = clip(response ? firstSentence(response) : `outcome ${f.outcome ?? "unknown"}`, 4000);
-  const toolNote = f.toolCalls ? ` using ${f.toolCalls} tool call(s)` : "";
+  const listed = response ? listedSteps(response) : [];
+  const steps = listed.length ? listed : response ? [clip(firstSentence(response), 300)] : [];
   return {
     problem,
     approach,
-    steps: response ? stepsFrom(response) : [],
+    steps,
     skills: skills.length ? skills : [f.type.slice(0, 100)],
-    lesson: clip(`For "${clip(problem, 200)}": ${clip(approach, 400)}${toolNote} (${f.outcome ?? "outcome unknown"}).`, 2000),
+    lesson: heuristicLesson({
+      steps,
+      listed: listed.length > 0,
+      approach,
+      ...(f.tools ? { tools: f.tools } : {}),
+      ...(f.toolCalls !== undefined ? { toolCalls: f.toolCalls } : {}),
+      ...(f.outcome !== undefined ? { outcome: f.outcome } : {}),
+    }),
   };
 }

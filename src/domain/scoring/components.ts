@@ -1,9 +1,19 @@
 import type { Outcome, Rating } from "../event-schema";
 
 /** The scored components. Each is in [0, 1], or null when unknown. */
-export const COMPONENTS = ["outcome", "feedback", "reusability", "complexity", "novelty"] as const;
+export const COMPONENTS = ["outcome", "feedback", "reusability", "complexity", "novelty", "quality"] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 export type Components = Record<ComponentName, number | null>;
+export type Weights = Record<ComponentName, number>;
+
+/**
+ * Weights as stored, from any version: a profile written before the `quality` component
+ * existed weighs it 0, so its scores stay what they were (migration 0010 adds a version
+ * with a quality weight to every profile).
+ */
+export function upcastWeights(stored: Partial<Record<string, number>>): Weights {
+  return Object.fromEntries(COMPONENTS.map((name) => [name, typeof stored[name] === "number" ? stored[name] : 0])) as Weights;
+}
 
 const OUTCOME_VALUE: Record<Outcome, number | null> = { success: 1, partial: 0.5, failure: 0, unknown: null };
 

@@ -11,7 +11,13 @@ type FeatureWeights = Record<Feature, number>;
 
 /** One value per feature, in FEATURES order. */
 function perFeature(value: (f: Feature) => number): FeatureWeights {
-  return { outcome: value("outcome"), reusability: value("reusability"), complexity: value("complexity"), novelty: value("novelty") };
+  return {
+    outcome: value("outcome"),
+    reusability: value("reusability"),
+    complexity: value("complexity"),
+    novelty: value("novelty"),
+    quality: value("quality"),
+  };
 }
 
 export interface FitSample {

@@ -5,7 +5,13 @@ import type { Weights } from "./score";
 /** Weights as an admin sends them: every component, non-negative, at least one positive. */
 export const weightsSchema = z
   .strictObject(
-    Object.fromEntries(COMPONENTS.map((name) => [name, z.number().finite().nonnegative("must be ≥ 0")])) as Record<(typeof COMPONENTS)[number], z.ZodNumber>,
+    Object.fromEntries(
+      COMPONENTS.map((name) => [
+        name,
+        // `quality` came later: a client that does not know it weighs it 0.
+        name === "quality" ? z.number().finite().nonnegative("must be ≥ 0").default(0) : z.number().finite().nonnegative("must be ≥ 0"),
+      ]),
+    ) as Record<(typeof COMPONENTS)[number], z.ZodNumber>,
   )
   .refine((w) => Object.values(w).some((v) => v > 0), { message: "at least one weight must be positive" });
 

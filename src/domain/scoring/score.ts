@@ -1,6 +1,6 @@
-import { COMPONENTS, type ComponentName, type Components } from "./components";
+import { COMPONENTS, type Components, type Weights } from "./components";
 
-export type Weights = Record<ComponentName, number>;
+export type { Weights };
 
 export interface WeightsRef {
   profile: string;
