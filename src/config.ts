@@ -47,6 +47,8 @@ export const DEFAULTS = {
   PATTERNS_PAGE_SIZE: 50,
   /** A new high-value interaction merges into a pattern of its project at or above this cosine similarity (docs/patterns.md). */
   PATTERN_MERGE_THRESHOLD: 0.9,
+  /** Judge answers with the LLM at LLM_URL when JUDGE_URL is unset ("true"/"false"; JUDGE_URL set turns the judge on by itself). */
+  JUDGE_ENABLED: false,
   /** Also scrub e-mail addresses from stored text ("true"/"false"). */
   REDACT_EMAILS: false,
   /** Comma-separated redaction kinds to turn off (e.g. "password"); empty keeps every rule. */
@@ -136,6 +138,10 @@ const configSchema = z.object({
   RETENTION_AUDIT_DAYS: positiveInt(DEFAULTS.RETENTION_AUDIT_DAYS),
   LIFECYCLE_ARCHIVE_BATCH: positiveInt(DEFAULTS.LIFECYCLE_ARCHIVE_BATCH),
   LIFECYCLE_MAX_PAGES: positiveInt(DEFAULTS.LIFECYCLE_MAX_PAGES),
+  JUDGE_ENABLED: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => (v === undefined ? DEFAULTS.JUDGE_ENABLED : v === "true")),
   REDACT_EMAILS: z
     .enum(["true", "false"])
     .optional()

@@ -57,6 +57,10 @@ export interface Env {
   /** Optional OpenAI-compatible chat-completions server (base URL); unset = heuristic extractor. */
   LLM_URL?: string;
   LLM_MODEL?: string;
+  /** Optional LLM judge of answer quality (docs/answer-quality.md): a /v1/chat/completions server (base URL) and model; unset = heuristic only, or LLM_URL when JUDGE_ENABLED=true. */
+  JUDGE_URL?: string;
+  JUDGE_MODEL?: string;
+  JUDGE_ENABLED?: string;
   /** Optional Qdrant (base URL); unset = the embedded vector store in D1. */
   QDRANT_URL?: string;
   /** Secret, optional: Qdrant API key. */

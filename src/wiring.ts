@@ -1,6 +1,8 @@
+import { sessionEventsUpTo } from "./adapters/session-store";
 import { breakerOptions } from "./adapters/breaker";
 import { EmbeddedVectorStore } from "./adapters/embedded-vector-store";
 import { hashingEmbedder, type Embedder } from "./adapters/embedder";
+import type { JudgeConfig } from "./adapters/llm-judge";
 import { openAiEmbedder } from "./adapters/openai-embedder";
 import { QdrantVectorStore } from "./adapters/qdrant-vector-store";
 import { loadScoringConfig } from "./adapters/scoring-store";
@@ -9,6 +11,7 @@ import type { Config } from "./config";
 import type { Env } from "./env";
 import type { CurationDeps } from "./pipeline/curate-examples";
 import type { PatternDeps } from "./pipeline/extract-patterns";
+import type { JudgeDeps } from "./pipeline/judge-answers";
 import type { ScoringDeps } from "./pipeline/score-events";
 
 /** Embedded-store scan window for pattern search (patterns are few next to interactions). */
@@ -58,8 +61,29 @@ export async function scoringDeps(env: Env, config: Config): Promise<ScoringDeps
     store: new EmbeddedVectorStore(env.DB, collectionName("interactions", embedder.model, embedder.dimension), config.SIMILARITY_WINDOW),
     scoring: await loadScoringConfig(env.DB),
     highValue: { minValue: config.HIGH_VALUE_MIN_VALUE, minConfidence: config.HIGH_VALUE_MIN_CONFIDENCE },
+    judge: judgeConfig(env, config),
   };
 }
+
+/**
+ * The optional LLM judge of answer quality: JUDGE_URL (and JUDGE_MODEL) when set, else LLM_URL
+ * (and LLM_MODEL) when JUDGE_ENABLED is true, else none (the heuristic judge alone).
+ */
+export function judgeConfig(env: Env, config: Pick<Config, "JUDGE_ENABLED">): JudgeConfig | null {
+  if (env.JUDGE_URL) return { url: env.JUDGE_URL, model: env.JUDGE_MODEL || "default", apiKey: env.AI_API_KEY };
+  if (config.JUDGE_ENABLED && env.LLM_URL) return { url: env.LLM_URL, model: env.LLM_MODEL || "default", apiKey: env.AI_API_KEY };
+  return null;
+}
+
+/** The judge queue message's handler: scoring's dependencies, the judge (configured) and its breaker settings. */
+export async function judgeDeps(env: Env, config: Config, scoring?: ScoringDeps): Promise<JudgeDeps | null> {
+  const judge = judgeConfig(env, config);
+  if (!judge) return null;
+  return { ...(scoring ?? (await scoringDeps(env, config))), judge, breaker: breakerOptions(config), concurrency: JUDGE_CONCURRENCY };
+}
+
+/** Judge calls one message makes at once. */
+const JUDGE_CONCURRENCY = 2;
 
 /**
  * Dataset curation: near duplicates are judged with the built-in embedder in
@@ -71,5 +95,6 @@ export function curationDeps(env: Env): CurationDeps {
   return {
     embedder,
     storeFor: (ds) => new EmbeddedVectorStore(env.DB, collectionName(`dataset_${ds.name}`, embedder.model, embedder.dimension), NEAR_DUPLICATE_WINDOW),
+    loadSession: (project, sessionId, uptoSeq) => sessionEventsUpTo(env.DB, project, sessionId, uptoSeq),
   };
 }

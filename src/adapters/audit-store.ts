@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   "dataset.update",
   "dataset.snapshot",
   "dataset.example.remove",
+  "dataset.example.restore",
   "dataset.rollback",
   "dead_letter.replay",
   "dead_letter.purge",

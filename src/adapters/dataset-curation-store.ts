@@ -1,5 +1,5 @@
 import { type Actor, auditIfChangedStatement, auditStatement } from "./audit-store";
-import { type DatasetRow, removeExampleStatement } from "./dataset-store";
+import { type DatasetRow, removeExampleStatement, restoreExampleStatement } from "./dataset-store";
 import { setCurrentVersionStatement } from "./snapshot-store";
 
 /**
@@ -32,4 +32,11 @@ export async function removeExample(db: D1Database, ds: DatasetRow, contentHash:
     auditIfChangedStatement(db, audit, now),
   ]);
   return (removed?.meta.changes ?? 0) > 0;
+}
+
+/** Puts a curated-out example back (later snapshots hold it again) and records `dataset.example.restore`, in one D1 batch. */
+export async function restoreExample(db: D1Database, ds: DatasetRow, contentHash: string, actor: Actor, now: number): Promise<boolean> {
+  const audit = { actor, action: "dataset.example.restore", target: ds.name, project: ds.project, details: { content_hash: contentHash } } as const;
+  const [restored] = await db.batch([restoreExampleStatement(db, ds.project, ds.name, contentHash), auditIfChangedStatement(db, audit, now)]);
+  return (restored?.meta.changes ?? 0) > 0;
 }

@@ -36,6 +36,14 @@ export async function upsertDataset(db: D1Database, project: string, name: strin
     .run();
 }
 
+/** A project's `default` dataset with the default rules, if it has none yet (one statement; idempotent). */
+export async function ensureDefaultDataset(db: D1Database, project: string, now: number): Promise<void> {
+  await db
+    .prepare("INSERT INTO datasets (project, name, rules, created_at, updated_at) VALUES (?1, 'default', ?2, ?3, ?3) ON CONFLICT DO NOTHING")
+    .bind(project, JSON.stringify(datasetRulesSchema.parse({})), now)
+    .run();
+}
+
 /** Every project with a key gets a `default` dataset with the default rules. */
 export async function ensureDefaultDatasets(db: D1Database, now: number): Promise<void> {
   await db
@@ -103,21 +111,162 @@ export interface ExampleToStore {
   eventId: string;
   line: string;
   bytes: number;
+  kind: "chat" | "pair";
+  split: "train" | "validation";
+  source: string | null;
+  model: string | null;
+  value: number | null;
+  firstUser: string | null;
+  sourceEventIds: string[];
+  /** Set for a session example: it supersedes the shorter examples of its session. */
+  sessionId: string | null;
 }
 
-/** Stores examples (exact duplicates by content hash are ignored) and moves the cursor, in one transaction. */
-export async function storeExamples(db: D1Database, ds: DatasetRow, examples: readonly ExampleToStore[], cursor: number, now: number): Promise<number> {
+const EXAMPLE_INSERT = `
+INSERT INTO dataset_examples (project, dataset, content_hash, event_id, line, bytes, added_at, kind, split, source, model, value, first_user, source_event_ids, session_id)
+SELECT ?1, ?2, e.value ->> '$.contentHash', e.value ->> '$.eventId', e.value ->> '$.line', e.value ->> '$.bytes', ?3, e.value ->> '$.kind',
+       e.value ->> '$.split', e.value ->> '$.source', e.value ->> '$.model', e.value ->> '$.value', e.value ->> '$.firstUser',
+       e.value -> '$.sourceEventIds', e.value ->> '$.sessionId'
+FROM json_each(?4) AS e WHERE true
+ON CONFLICT DO NOTHING`;
+
+/**
+ * Stores examples (exact duplicates by content hash are ignored), curates out the shorter
+ * examples of the sessions a session example now covers, counts the candidates left out for
+ * redacted text, and moves the cursor, in one transaction.
+ */
+export async function storeExamples(
+  db: D1Database,
+  ds: DatasetRow,
+  examples: readonly ExampleToStore[],
+  cursor: number,
+  now: number,
+  excludedRedacted = 0,
+): Promise<number> {
+  const sessions = examples.flatMap((e) => (e.sessionId ? [[e.sessionId, e.contentHash]] : []));
   const [insert] = await db.batch([
+    db.prepare(EXAMPLE_INSERT).bind(ds.project, ds.name, now, JSON.stringify(examples)),
     db
       .prepare(
-        `INSERT INTO dataset_examples (project, dataset, content_hash, event_id, line, bytes, added_at)
-         SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?3 FROM json_each(?4) WHERE true
-         ON CONFLICT DO NOTHING`,
+        `UPDATE dataset_examples SET removed_at = ?3 WHERE project = ?1 AND dataset = ?2 AND removed_at IS NULL AND kind = 'chat'
+         AND EXISTS (SELECT 1 FROM json_each(?4) s WHERE s.value ->> '$[0]' = dataset_examples.session_id AND s.value ->> '$[1]' <> dataset_examples.content_hash)`,
       )
-      .bind(ds.project, ds.name, now, JSON.stringify(examples.map((e) => [e.contentHash, e.eventId, e.line, e.bytes]))),
-    db.prepare("UPDATE datasets SET cursor = max(cursor, ?3), updated_at = ?4 WHERE project = ?1 AND name = ?2").bind(ds.project, ds.name, cursor, now),
+      .bind(ds.project, ds.name, now, JSON.stringify(sessions)),
+    db
+      .prepare("UPDATE datasets SET cursor = max(cursor, ?3), excluded_redacted = excluded_redacted + ?5, updated_at = ?4 WHERE project = ?1 AND name = ?2")
+      .bind(ds.project, ds.name, cursor, now, excludedRedacted),
   ]);
   return insert?.meta.changes ?? 0;
+}
+
+/** Stores preference pairs (kind `pair`) a snapshot found; exact duplicates by hash are ignored. */
+export async function storePairs(db: D1Database, ds: DatasetRow, pairs: readonly ExampleToStore[], now: number): Promise<number> {
+  if (pairs.length === 0) return 0;
+  const result = await db.prepare(EXAMPLE_INSERT).bind(ds.project, ds.name, now, JSON.stringify(pairs)).run();
+  return result.meta.changes ?? 0;
+}
+
+/** An example as the browse API shows it. */
+export interface ExampleListRow {
+  seq: number;
+  content_hash: string;
+  kind: "chat" | "pair";
+  split: "train" | "validation";
+  source: string | null;
+  model: string | null;
+  value: number | null;
+  first_user: string | null;
+  source_event_ids: string[];
+  added_at: number;
+  removed_at: number | null;
+  line: string;
+}
+
+type RawExampleListRow = Omit<ExampleListRow, "source_event_ids"> & { source_event_ids: string | null; event_id: string };
+
+const toListRow = ({ event_id, ...r }: RawExampleListRow): ExampleListRow => ({
+  ...r,
+  source_event_ids: r.source_event_ids ? (JSON.parse(r.source_event_ids) as string[]) : [event_id],
+});
+
+export interface ExampleFilter {
+  split?: "train" | "validation" | undefined;
+  kind?: "chat" | "pair" | undefined;
+  source?: string | undefined;
+  model?: string | undefined;
+  minValue?: number | undefined;
+  /** Curated-out examples too (they stay in the snapshots that hold them). */
+  includeRemoved?: boolean | undefined;
+}
+
+/** One page of a dataset's examples in the order they were added, after `afterSeq`; reads limit + 1 to tell whether more follow. */
+export async function listExamples(db: D1Database, ds: DatasetRow, filter: ExampleFilter, afterSeq: number, limit: number): Promise<ExampleListRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT seq, content_hash, kind, split, source, model, value, first_user, source_event_ids, event_id, added_at, removed_at, line
+       FROM dataset_examples WHERE project = ?1 AND dataset = ?2 AND seq > ?3
+         AND (?4 IS NULL OR split = ?4) AND (?5 IS NULL OR kind = ?5) AND (?6 IS NULL OR source = ?6) AND (?7 IS NULL OR model = ?7)
+         AND (?8 IS NULL OR value >= ?8) AND (?9 = 1 OR removed_at IS NULL)
+       ORDER BY seq LIMIT ?10`,
+    )
+    .bind(
+      ds.project,
+      ds.name,
+      afterSeq,
+      filter.split ?? null,
+      filter.kind ?? null,
+      filter.source ?? null,
+      filter.model ?? null,
+      filter.minValue ?? null,
+      filter.includeRemoved ? 1 : 0,
+      limit,
+    )
+    .all<RawExampleListRow>();
+  return results.map(toListRow);
+}
+
+/** The statement putting a curated-out example back (later snapshots hold it again). */
+export function restoreExampleStatement(db: D1Database, project: string, name: string, contentHash: string): D1PreparedStatement {
+  return db
+    .prepare("UPDATE dataset_examples SET removed_at = NULL WHERE project = ?1 AND dataset = ?2 AND content_hash = ?3 AND removed_at IS NOT NULL")
+    .bind(project, name, contentHash);
+}
+
+/** An event with the answer feedback said something of: the latest rating and the latest correction. */
+export interface RatedEventRecord {
+  record: EventRecord;
+  rating: number | null;
+  correction: string | null;
+}
+
+/**
+ * The project's processed events that carry a rating (their own `feedback`, or POST /v1/feedback by event or
+ * interaction id), newest first, at most `limit`: what preference pairs are made from.
+ */
+export async function ratedEvents(db: D1Database, project: string, limit: number): Promise<RatedEventRecord[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${EVENT_COLUMNS.split(", ")
+        .map((c) => `e.${c}`)
+        .join(", ")},
+         (SELECT f.rating FROM feedback f WHERE f.project = e.project AND (f.event_id = e.event_id OR f.interaction_id = e.interaction_id)
+            ORDER BY f.seq DESC LIMIT 1) AS latest_rating,
+         (SELECT f.correction FROM feedback f WHERE f.project = e.project AND (f.event_id = e.event_id OR f.interaction_id = e.interaction_id)
+            AND f.correction IS NOT NULL ORDER BY f.seq DESC LIMIT 1) AS latest_correction
+       FROM events e
+       WHERE e.project = ?1 AND e.status = 'processed'
+         AND (e.payload ->> '$.feedback' IS NOT NULL
+              OR EXISTS (SELECT 1 FROM feedback f WHERE f.project = e.project AND f.event_id = e.event_id)
+              OR (e.interaction_id IS NOT NULL AND EXISTS (SELECT 1 FROM feedback f WHERE f.project = e.project AND f.interaction_id = e.interaction_id)))
+       ORDER BY e.seq DESC LIMIT ?2`,
+    )
+    .bind(project, limit)
+    .all<EventRow & { latest_rating: number | null; latest_correction: string | null }>();
+  return results.map((r) => {
+    const record = toRecord(r);
+    const own = record.event.feedback;
+    return { record, rating: r.latest_rating ?? (typeof own === "number" ? own : null), correction: r.latest_correction };
+  });
 }
 
 /** Each dataset's current example count and byte size, by name (the `dataset_current_sizes` view). */
@@ -140,21 +289,45 @@ export function removeExampleStatement(db: D1Database, project: string, name: st
     .bind(project, name, contentHash, now);
 }
 
+/** What a snapshot holds per kind and split, and the candidates its dataset left out for redacted text. */
+export interface SnapshotCounts {
+  train: number;
+  validation: number;
+  pairs_train: number;
+  pairs_validation: number;
+  excluded_redacted: number;
+}
+
 export interface SnapshotRow {
   version: number;
   examples: number;
   bytes: number;
   sha256: string;
   rules: DatasetRules;
+  counts: SnapshotCounts | null;
   created_at: string;
 }
 
 export async function listSnapshots(db: D1Database, project: string, name: string): Promise<SnapshotRow[]> {
   const { results } = await db
-    .prepare("SELECT version, examples, bytes, sha256, rules, created_at FROM dataset_snapshots WHERE project = ?1 AND dataset = ?2 ORDER BY version")
+    .prepare("SELECT version, examples, bytes, sha256, rules, counts, created_at FROM dataset_snapshots WHERE project = ?1 AND dataset = ?2 ORDER BY version")
     .bind(project, name)
-    .all<{ version: number; examples: number; bytes: number; sha256: string; rules: string; created_at: number }>();
-  return results.map((r) => ({ ...r, rules: JSON.parse(r.rules) as DatasetRules, created_at: new Date(r.created_at).toISOString() }));
+    .all<{ version: number; examples: number; bytes: number; sha256: string; rules: string; counts: string | null; created_at: number }>();
+  return results.map((r) => ({
+    ...r,
+    rules: datasetRulesSchema.parse(JSON.parse(r.rules)),
+    counts: r.counts ? (JSON.parse(r.counts) as SnapshotCounts) : null,
+    created_at: new Date(r.created_at).toISOString(),
+  }));
+}
+
+/** How many candidates a dataset has left out so far because their text was hashed or redacted. */
+export async function excludedRedactedCount(db: D1Database, ds: DatasetRow): Promise<number> {
+  const row = await db
+    .prepare("SELECT excluded_redacted FROM datasets WHERE project = ?1 AND name = ?2")
+    .bind(ds.project, ds.name)
+    .first<{ excluded_redacted: number }>();
+  return row?.excluded_redacted ?? 0;
 }
 
 /**

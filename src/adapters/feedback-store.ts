@@ -17,10 +17,20 @@ export async function storeFeedback(
 ): Promise<boolean> {
   const insert = await db
     .prepare(
-      `INSERT INTO feedback (project, feedback_id, event_id, interaction_id, rating, comment, outcome, received_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (project, feedback_id) DO NOTHING`,
+      `INSERT INTO feedback (project, feedback_id, event_id, interaction_id, rating, comment, outcome, correction, received_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (project, feedback_id) DO NOTHING`,
     )
-    .bind(project, feedbackId, f.event_id ?? null, f.interaction_id ?? null, f.rating, f.comment ?? null, f.outcome ?? null, now)
+    .bind(
+      project,
+      feedbackId,
+      f.event_id ?? null,
+      f.interaction_id ?? null,
+      f.rating,
+      f.comment ?? null,
+      f.outcome ?? null,
+      f.correction === undefined ? null : JSON.stringify(f.correction),
+      now,
+    )
     .run();
   const isNew = insert.meta.changes > 0;
   if (isNew) {

@@ -24,7 +24,7 @@ const COUNTERS: Record<string, CounterSpec> = {
     zero: ['class="ingest",reason="rate"', 'class="search",reason="rate"', 'class="search",reason="concurrency"'],
   },
   redactions_total: { help: "Secrets scrubbed from text before storage, by kind and project." },
-  events_scored_total: { help: "Scores written, by reason (ingest, feedback, profile_version, content)." },
+  events_scored_total: { help: "Scores written, by reason (ingest, feedback, profile_version, content, judge)." },
   feedback_received_total: { help: "Feedback records stored." },
   relayed_batches_total: { help: "Ingest chunks the relay re-enqueued." },
   vector_queries_total: { help: "Batched vector-store search calls, by store." },

@@ -89,3 +89,18 @@ async function feedbackOn(db: D1Database, project: string, eventIds: readonly st
     .all<FeedbackOnRow>();
   return results;
 }
+
+/** Most events a session example is made of (the newest, up to the candidate). */
+export const SESSION_EXAMPLE_EVENTS = 200;
+
+/** A session's events up to `uptoSeq`, in server order: the newest SESSION_EXAMPLE_EVENTS of them. */
+export async function sessionEventsUpTo(db: D1Database, project: string, sessionId: string, uptoSeq: number): Promise<EventRecord[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE project = ?1 AND payload ->> '$.session_id' = ?2 AND seq <= ?3 ORDER BY seq DESC LIMIT ?4)
+       ORDER BY seq`,
+    )
+    .bind(project, sessionId, uptoSeq, SESSION_EXAMPLE_EVENTS)
+    .all<EventRow>();
+  return results.map(toRecord);
+}

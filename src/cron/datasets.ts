@@ -27,7 +27,7 @@ export async function buildDatasets(env: Env, config: Config) {
       if (!last) break;
       const result = await curateExamples(deps, ds, candidates, dropNearDuplicates);
       cursor = last.record.seq;
-      await storeExamples(env.DB, ds, result.examples, cursor, now);
+      await storeExamples(env.DB, ds, result.examples, cursor, now, result.excludedRedacted);
       summary.scanned += candidates.length;
       summary.added += result.examples.length;
       summary.near_duplicates += result.nearDuplicates;

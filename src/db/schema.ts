@@ -154,6 +154,8 @@ export const feedback = sqliteTable(
     rating: integer("rating").notNull(),
     comment: text("comment"),
     outcome: text("outcome"),
+    /** The better answer the rater gave (JSON: a string or an assistant message), redacted; pairs with the rated answer. */
+    correction: text("correction"),
     receivedAt: integer("received_at").notNull(),
   },
   (t) => [
@@ -336,6 +338,8 @@ export const datasets = sqliteTable(
     rules: text("rules").notNull(),
     currentVersion: integer("current_version"),
     cursor: integer("cursor").notNull().default(0),
+    /** Candidates left out because their text was hashed or redacted (rule `redacted: "exclude"`). */
+    excludedRedacted: integer("excluded_redacted").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -356,8 +360,20 @@ export const datasetExamples = sqliteTable(
     addedAt: integer("added_at").notNull(),
     /** Curated out: kept for the snapshots that hold it, left out of new ones. */
     removedAt: integer("removed_at"),
+    /** `chat` (a conversation) or `pair` (a preference pair). */
+    kind: text("kind").notNull().default("chat"),
+    /** `train` or `validation`, fixed when the example is added (by its hash), so it never moves between snapshots. */
+    split: text("split").notNull().default("train"),
+    source: text("source"),
+    model: text("model"),
+    value: real("value"),
+    firstUser: text("first_user"),
+    /** JSON array of the events the example was made of. */
+    sourceEventIds: text("source_event_ids"),
+    /** The session of a `unit: "session"` example: a longer one supersedes it. */
+    sessionId: text("session_id"),
   },
-  (t) => [uniqueIndex("dataset_examples_hash").on(t.project, t.dataset, t.contentHash)],
+  (t) => [uniqueIndex("dataset_examples_hash").on(t.project, t.dataset, t.contentHash), index("dataset_examples_list").on(t.project, t.dataset, t.seq)],
 );
 
 /** Frozen, numbered versions of a dataset. */
@@ -371,6 +387,8 @@ export const datasetSnapshots = sqliteTable(
     bytes: integer("bytes").notNull(),
     sha256: text("sha256").notNull(),
     rules: text("rules").notNull(),
+    /** JSON: examples and pairs per split, and the redacted candidates left out. */
+    counts: text("counts"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.project, t.dataset, t.version] })],
@@ -439,4 +457,23 @@ export const otlpLogRecords = sqliteTable(
     index("otlp_log_records_span").on(t.project, t.traceId, t.spanId),
     index("otlp_log_records_received").on(t.receivedAt),
   ],
+);
+
+/**
+ * Verdicts of the optional LLM judge of answer quality (docs/answer-quality.md), cached by
+ * `content_hash` = sha256 of model + rubric + judged text: the same text is judged once.
+ * Only well-formed verdicts are stored; a malformed answer leaves the heuristic's quality.
+ */
+export const judgeVerdicts = sqliteTable(
+  "judge_verdicts",
+  {
+    project: text("project").notNull(),
+    contentHash: text("content_hash").notNull(),
+    model: text("model").notNull(),
+    quality: real("quality").notNull(),
+    nonAnswer: integer("non_answer").notNull(),
+    reason: text("reason").notNull(),
+    judgedAt: integer("judged_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.contentHash] })],
 );

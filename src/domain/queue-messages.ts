@@ -38,12 +38,31 @@ export const rescoreMessageSchema = z.object({
   request_id: z.string().max(128).optional(),
 });
 
-export const telemetryQueueMessageSchema = z.discriminatedUnion("kind", [telemetryMessageSchema, logEventMessageSchema, rescoreMessageSchema]);
+/**
+ * Scored events whose answers the optional LLM judge should read (docs/answer-quality.md): sent
+ * by the consumer after it scored a chunk with the heuristic judge, off the ingest path. Its
+ * handler stores the verdicts and re-scores the events (reason `judge`); a judge that is down
+ * makes it retry with backoff.
+ */
+export const judgeMessageSchema = z.object({
+  kind: z.literal("judge"),
+  project: z.string().min(1),
+  event_ids: z.array(z.string().min(1)).min(1).max(100),
+  request_id: z.string().max(128).optional(),
+});
+
+export const telemetryQueueMessageSchema = z.discriminatedUnion("kind", [
+  telemetryMessageSchema,
+  logEventMessageSchema,
+  rescoreMessageSchema,
+  judgeMessageSchema,
+]);
 
 export type IngestBatchMessage = z.infer<typeof telemetryMessageSchema>;
 export type LogEventMessage = z.infer<typeof logEventMessageSchema>;
 export type RescoreMessage = z.infer<typeof rescoreMessageSchema>;
-export type TelemetryMessage = IngestBatchMessage | LogEventMessage | RescoreMessage;
+export type JudgeMessage = z.infer<typeof judgeMessageSchema>;
+export type TelemetryMessage = IngestBatchMessage | LogEventMessage | RescoreMessage | JudgeMessage;
 
 /** An extract queue message: high-value events of one project to distil into patterns. */
 export const extractMessageSchema = z.object({

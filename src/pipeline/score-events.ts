@@ -1,6 +1,7 @@
 import type { EventRecord } from "../adapters/event-store";
 import type { Embedder } from "../adapters/embedder";
 import { incrementCounter } from "../adapters/counters";
+import { readVerdicts, type StoredVerdict } from "../adapters/judge-store";
 import { requestExtractionsStatement } from "../adapters/pattern-store";
 import { loadFeedbackFor, latestScores, type ScoreToWrite, type ScoringConfig, writeScoresStatement } from "../adapters/scoring-store";
 import { cacheSimilarityStatement, readSimilarityCache } from "../adapters/similarity-cache";
@@ -15,7 +16,8 @@ import {
   similarityComponents,
   type Components,
 } from "../domain/scoring/components";
-import { judgeAnswer, type QualityInput } from "../domain/scoring/answer-quality";
+import { judgeAnswer, type QualityInput, type QualityVerdict } from "../domain/scoring/answer-quality";
+import { type JudgedConversation, judgeCacheKey, judgedConversationOf, rubricFor } from "../domain/scoring/judge-rubrics";
 import { chooseProfile, DEFAULT_PROFILE } from "../domain/scoring/profiles";
 import { isHighValue, scoreInteraction } from "../domain/scoring/score";
 import { contentOf } from "../domain/text-content";
@@ -28,10 +30,15 @@ export interface ScoringDeps {
   embedder: Embedder;
   scoring: ScoringConfig;
   highValue: { minValue: number; minConfidence: number };
+  /** The optional LLM judge (its model names the cached verdicts); null or absent: the heuristic judge alone. */
+  judge?: { model: string } | null;
 }
 
-/** Why an event is scored: first time, feedback, a new profile version, or its content changed (late OTLP log records). */
-export type ScoreReason = "ingest" | "feedback" | "profile_version" | "content";
+/**
+ * Why an event is scored: first time, feedback, a new profile version, its content changed
+ * (late OTLP log records), or the LLM judge gave its answer a verdict.
+ */
+export type ScoreReason = "ingest" | "feedback" | "profile_version" | "content" | "judge";
 
 /** The point id of an event's query in the interactions collection. */
 export const interactionPointId = (project: string, eventId: string) => `${project}/${eventId}`;
@@ -41,7 +48,8 @@ export const interactionPointId = (project: string, eventId: string) => `${proje
  * search call for the whole batch (none when every text is cached or already
  * known from an earlier score). Returns the statements to commit together with
  * whatever marks the work done, so scores, progress and the extraction outbox
- * rows of high-value events land atomically.
+ * rows of high-value events land atomically. `toJudge` names the events the LLM judge (when
+ * configured) has no verdict for yet: not heuristic non-answers, and with an answer to judge.
  */
 export async function scoreEvents(
   deps: ScoringDeps,
@@ -49,8 +57,8 @@ export async function scoreEvents(
   records: readonly EventRecord[],
   reason: ScoreReason,
   now: number,
-): Promise<{ statements: D1PreparedStatement[]; scores: ScoreToWrite[] }> {
-  if (records.length === 0) return { statements: [], scores: [] };
+): Promise<{ statements: D1PreparedStatement[]; scores: ScoreToWrite[]; toJudge: string[] }> {
+  if (records.length === 0) return { statements: [], scores: [], toJudge: [] };
   const ids = records.map((r) => r.eventId);
   const interactionIds = records.flatMap((r) => (r.event.interaction_id ? [r.event.interaction_id] : []));
   const [feedback, previous] = await Promise.all([
@@ -59,16 +67,34 @@ export async function scoreEvents(
   ]);
 
   const similarity = await findSimilarity(deps, project, records, previous, now);
+  const profileNames = records.map((r) =>
+    chooseProfile(deps.scoring.rules, { type: r.event.type, source: r.event.source, ...(r.event.tags ? { tags: r.event.tags } : {}) }),
+  );
+  // The answer itself (src/domain/scoring/answer-quality.ts): a non-answer is never high value.
+  const heuristic = records.map((r) => judgeAnswer(qualityInputOf(r.event)));
+  // The LLM judge's cached verdicts, when it is configured: never asked here (off the ingest path).
+  const judge = deps.judge;
+  const requests = judge
+    ? await Promise.all(records.map((r, i) => (heuristic[i]?.non_answer ? undefined : judgeRequestOf(judge.model, profileNames[i] as string, r.event))))
+    : [];
+  const verdicts = await readVerdicts(
+    deps.db,
+    project,
+    requests.flatMap((r) => (r ? [r.hash] : [])),
+  );
+  const toJudge: string[] = [];
 
-  const scores: ScoreToWrite[] = records.map((record) => {
+  const scores: ScoreToWrite[] = records.map((record, i) => {
     const e = record.event;
     const mine = feedback.filter((f) => f.event_id === record.eventId || (e.interaction_id && f.interaction_id === e.interaction_id));
     const corrected = [...mine].reverse().find((f) => f.outcome !== null)?.outcome ?? null;
     const query = contentOf(e.query);
     const response = contentOf(e.response);
     const toolCalls = e.attributes?.tool_calls;
-    // The answer itself (src/domain/scoring/answer-quality.ts): a non-answer is never high value.
-    const verdict = judgeAnswer(qualityInputOf(e));
+    const request = requests[i];
+    const llm = request ? verdicts.get(request.hash) : undefined;
+    if (request && !llm) toJudge.push(record.eventId);
+    const verdict = qualityOf(heuristic[i] as QualityVerdict, llm);
     const components: Components = {
       outcome: outcomeComponent(e.outcome as Outcome | undefined, corrected as Outcome | null),
       feedback: feedbackComponent(mine.map((f) => f.rating as Rating).concat(e.feedback != null ? [e.feedback as Rating] : [])),
@@ -83,7 +109,7 @@ export async function scoreEvents(
       ...(similarity.get(record.eventId) ?? similarityComponents(null)),
       quality: verdict.quality,
     };
-    const profileName = chooseProfile(deps.scoring.rules, { type: e.type, source: e.source, ...(e.tags ? { tags: e.tags } : {}) });
+    const profileName = profileNames[i] as string;
     const profile = deps.scoring.profiles.get(profileName) ?? deps.scoring.profiles.get(DEFAULT_PROFILE);
     if (!profile) throw new Error("no 'default' weight profile: the seed migration is missing");
     const score = scoreInteraction(components, profile.weights, { profile: profile.name, version: profile.version });
@@ -104,7 +130,29 @@ export async function scoreEvents(
       ...(highValue.length ? [requestExtractionsStatement(deps.db, project, highValue, now)] : []),
     ],
     scores,
+    toJudge,
   };
+}
+
+/**
+ * The quality scoring uses: the LLM judge's cached verdict when there is one (a non-answer if
+ * either judge says so), else the heuristic's.
+ */
+export function qualityOf(heuristic: QualityVerdict, llm: StoredVerdict | undefined): { quality: number | null; non_answer: boolean } {
+  return llm ? { quality: llm.quality, non_answer: heuristic.non_answer || llm.non_answer } : heuristic;
+}
+
+/** What the LLM judge is asked about an event, and the content hash its verdict is cached by; undefined: no answer to judge. */
+export async function judgeRequestOf(
+  model: string,
+  profile: string,
+  e: EventRecord["event"],
+): Promise<{ rubric: string; conversation: JudgedConversation; hash: string } | undefined> {
+  const toolCalls = e.attributes?.tool_calls;
+  const conversation = judgedConversationOf(qualityInputOf(e), typeof toolCalls === "number" && toolCalls >= 0 ? toolCalls : undefined);
+  if (!conversation) return undefined;
+  const rubric = rubricFor(profile);
+  return { rubric, conversation, hash: await sha256Hex(judgeCacheKey(model, rubric, conversation)) };
 }
 
 /** What the answer-quality judge reads of an event: the conversation, the answer and its finish reasons. */

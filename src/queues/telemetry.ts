@@ -3,13 +3,14 @@ import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
 import { findEvents, loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
 import { commitTogether } from "../adapters/commit";
-import { type IngestBatchMessage, type LogEventMessage, type RescoreMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
+import { type IngestBatchMessage, type JudgeMessage, type LogEventMessage, type RescoreMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
 import { upcastEvent } from "../domain/upcast";
 import { type Config, readConfig } from "../config";
 import type { Env } from "../env";
 import { ingestItems } from "../pipeline/ingest";
 import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
-import { scoringDeps } from "../wiring";
+import { judgeAnswers, JudgeUnavailable } from "../pipeline/judge-answers";
+import { judgeDeps, scoringDeps } from "../wiring";
 import { consumeEach, type Malformed, RetrySoon } from "./consume";
 import { isProblem } from "../domain/problem";
 
@@ -18,7 +19,8 @@ import { isProblem } from "../domain/problem";
  * chunk, then mark it processed in the same transaction as its scores.
  * Idempotent: a redelivered or relayed message finds no `received` rows and
  * changes nothing. Also writes the events that could not be written when
- * they happened (`log_event`).
+ * they happened (`log_event`), re-scores (`rescore`), and, when the LLM judge is
+ * configured, asks it about the answers just scored (`judge`, sent after each chunk).
  */
 export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   // Parsed once per batch and passed on.
@@ -30,6 +32,7 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     async handle(body, message) {
       if (body.kind === "log_event") return writeLoggedEvent(env, config, body, message);
       if (body.kind === "rescore") return rescore(env, depsOnce, body);
+      if (body.kind === "judge") return judge(env, config, depsOnce, body);
       await processChunk(env, depsOnce, body);
     },
     async onRetry(error, body, message) {
@@ -40,6 +43,16 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
       if (body.kind === "rescore") {
         if (error instanceof NotYetScored) log("info", "re-score waits for the first score", { request_id: body.request_id, events: error.waiting });
         else log("error", "re-score failed; retrying", { request_id: body.request_id, attempts: message.attempts, error });
+        return;
+      }
+      if (body.kind === "judge") {
+        if (error instanceof JudgeUnavailable) {
+          log("warn", "LLM judge unavailable; quality stays the heuristic's until a retry", {
+            request_id: body.request_id,
+            events: error.waiting,
+            error: error.cause,
+          });
+        } else log("error", "judging failed; retrying", { request_id: body.request_id, attempts: message.attempts, error });
         return;
       }
       log("error", "telemetry chunk failed; retrying", { request_id: body.request_id, batch_id: body.batch_id, attempts: message.attempts, error });
@@ -74,17 +87,42 @@ async function rescore(env: Env, depsOnce: () => Promise<ScoringDeps>, body: Res
   return undefined;
 }
 
+/** Asks the LLM judge about stored answers and re-scores them with its verdicts; a judge no longer configured has nothing to do. */
+async function judge(env: Env, config: Config, depsOnce: () => Promise<ScoringDeps>, body: JudgeMessage): Promise<undefined> {
+  const deps = await judgeDeps(env, config, await depsOnce());
+  if (!deps) return undefined;
+  const summary = await judgeAnswers(deps, body.project, body.event_ids, Date.now);
+  log("info", "answers judged", { request_id: body.request_id, project: body.project, ...summary });
+  return undefined;
+}
+
 async function processChunk(env: Env, depsOnce: () => Promise<ScoringDeps>, chunk: IngestBatchMessage): Promise<void> {
   const started = Date.now();
   const records = await loadUnprocessedChunk(env.DB, chunk.batch_id);
   for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
   const deps = await depsOnce();
   const now = Date.now();
-  const { statements, scores } = await scoreEvents(deps, chunk.project, records, "ingest", now);
+  const { statements, scores, toJudge } = await scoreEvents(deps, chunk.project, records, "ingest", now);
   const highValue = scores.filter((sc) => sc.highValue).map((sc) => sc.eventId);
   await markChunkProcessed(env.DB, chunk.batch_id, now, [...statements, observeStageDuration(env.DB, "process", (Date.now() - started) / 1000)]);
   log("info", "chunk processed", { request_id: chunk.request_id, batch_id: chunk.batch_id, events: records.length, high_value: highValue.length });
   await sendForExtraction(env, chunk.project, highValue, chunk.request_id);
+  await sendForJudging(env, chunk.project, toJudge, chunk.request_id);
+}
+
+/** Asks this queue to have the LLM judge read the answers just scored (only when it is configured: else `toJudge` is empty). */
+async function sendForJudging(env: Env, project: string, eventIds: string[], requestId: string | undefined): Promise<void> {
+  const messages = [];
+  for (let i = 0; i < eventIds.length; i += 100) {
+    messages.push({ body: { kind: "judge" as const, project, event_ids: eventIds.slice(i, i + 100), ...(requestId ? { request_id: requestId } : {}) } });
+  }
+  if (messages.length === 0) return;
+  try {
+    await env.TELEMETRY_QUEUE.sendBatch(messages);
+  } catch (err) {
+    // The scores stand with the heuristic's quality; the scoring cron's re-scores use a verdict once one is cached.
+    log("warn", "judge enqueue failed; these answers keep the heuristic's quality", { request_id: requestId, events: eventIds.length, error: err });
+  }
 }
 
 /** Asks the extract queue for patterns; the extraction rows are already committed, so a failed send only delays them (the relay re-sends). */

@@ -1,17 +1,27 @@
 import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { createRoute, z } from "@hono/zod-openapi";
 import { keyActor, recordAudit } from "../adapters/audit-store";
-import { removeExample, rollbackDataset } from "../adapters/dataset-curation-store";
-import { datasetSizes, findDataset, listDatasets, listSnapshots, upsertDataset } from "../adapters/dataset-store";
+import { removeExample, restoreExample, rollbackDataset } from "../adapters/dataset-curation-store";
+import {
+  type DatasetRow,
+  datasetSizes,
+  ensureDefaultDataset,
+  findDataset,
+  listDatasets,
+  listExamples,
+  listSnapshots,
+  type SnapshotRow,
+  upsertDataset,
+} from "../adapters/dataset-store";
 import { loadScoringConfig } from "../adapters/scoring-store";
-import { EXPORT_FORMATS } from "../domain/datasets/export-formats";
+import { EXPORT_FORMATS, type ExportFormat, kindOf } from "../domain/datasets/export-formats";
 import { DATASET_NAME, datasetRulesSchema } from "../domain/datasets/rules";
 import { profileRuleSchema, weightsSchema } from "../domain/scoring/profiles";
 import type { Env } from "../env";
 import { named } from "../openapi/names";
 import { errorResponses, json, jsonBody, requires, routeApp } from "../openapi/route-kit";
 import { isoTime } from "../openapi/shared";
-import { createSnapshot, diffSnapshot, exportSnapshot, snapshotRedactions } from "../pipeline/snapshots";
+import { createSnapshot, diffSnapshot, exportSnapshot, snapshotCard, snapshotRedactions } from "../pipeline/snapshots";
 import { requireProjectKey, type ProjectVars } from "./auth";
 import { ApiError, problemError } from "./errors";
 import { isProblem } from "../domain/problem";
@@ -21,8 +31,8 @@ const nameParam = z.object({ name: z.string().regex(DATASET_NAME, "must be 1-63 
 const versionParam = nameParam.extend({
   version: z
     .string()
-    .regex(/^[0-9]+$/, "must be a snapshot version")
-    .describe("a snapshot version"),
+    .regex(/^([0-9]+|current)$/, "must be a snapshot version or `current`")
+    .describe("a snapshot version, or `current` for the version the current pointer names"),
 });
 
 const fileParam = nameParam.extend({
@@ -32,7 +42,48 @@ const fileParam = nameParam.extend({
     .describe("`3.jsonl`, or `current.jsonl` for the version the current pointer names"),
 });
 
-const exampleParam = nameParam.extend({ hash: z.string().describe("the example's content_hash") });
+const exampleParam = nameParam.extend({ hash: z.string().max(128).describe("the example's content_hash") });
+
+const examplesQuery = z.object({
+  split: z.enum(["train", "validation"]).optional(),
+  kind: z.enum(["chat", "pair"]).optional().describe("`chat` (a conversation) or `pair` (a preference pair)"),
+  source: z.string().min(1).max(200).optional(),
+  model: z.string().min(1).max(200).optional(),
+  min_value: z.coerce.number().min(0).max(1).optional(),
+  include_removed: z.enum(["true", "false"]).optional().describe("also the curated-out examples"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,16}$/, "must be a next_cursor this route gave")
+    .optional(),
+});
+
+const exampleSchema = named(
+  z.strictObject({
+    content_hash: z.string(),
+    kind: z.enum(["chat", "pair"]),
+    split: z.enum(["train", "validation"]),
+    source_event_ids: z.array(z.string()),
+    source: z.string().nullable(),
+    model: z.string().nullable(),
+    value: z.number().nullable(),
+    first_user: z.string().nullable(),
+    added_at: isoTime,
+    removed_at: isoTime.nullable(),
+    example: z
+      .record(z.string(), z.unknown())
+      .describe("the stored line: `{messages, tools?}` for chat, `{input, preferred_output, non_preferred_output}` for a pair"),
+  }),
+  "DatasetExample",
+);
+
+const diffEntrySchema = z.strictObject({
+  content_hash: z.string(),
+  kind: z.enum(["chat", "pair"]),
+  split: z.enum(["train", "validation"]),
+  source_event_ids: z.array(z.string()),
+  first_user: z.string().nullable(),
+});
 
 const datasetBody = z.strictObject({ rules: datasetRulesSchema.default(datasetRulesSchema.parse({})) });
 
@@ -40,12 +91,24 @@ const rollbackBody = z.strictObject({ version: z.number().int().positive() });
 
 const storedRules = datasetRulesSchema.describe("the rules, every default filled in");
 
+const countsSchema = z
+  .strictObject({
+    train: z.number().int(),
+    validation: z.number().int(),
+    pairs_train: z.number().int(),
+    pairs_validation: z.number().int(),
+    excluded_redacted: z.number().int().describe("candidates left out so far because their text was hashed or redacted"),
+  })
+  .nullable()
+  .describe("per split; null for snapshots made before splits existed");
+
 const snapshotSchema = named(
   z.strictObject({
     version: z.number().int(),
-    examples: z.number().int(),
-    bytes: z.number().int().describe("of the JSONL in the openai-chat format"),
-    sha256: z.string().describe("SHA-256 of the JSONL in the openai-chat format"),
+    examples: z.number().int().describe("stored lines: conversations and preference pairs"),
+    bytes: z.number().int().describe("of the stored lines (conversations as openai-chat, pairs as openai-preference)"),
+    sha256: z.string().describe("SHA-256 of the stored lines, one a line"),
+    counts: countsSchema,
   }),
   "Snapshot",
 );
@@ -71,7 +134,8 @@ const manifestSchema = named(
       rules: z.array(profileRuleSchema),
     }),
     redactions: z.record(z.string(), z.number()).describe("secrets scrubbed from this project's stored events and feedback so far, by kind"),
-    formats: z.array(z.strictObject({ format: z.enum(EXPORT_FORMATS), url: z.string() })),
+    formats: z.array(z.strictObject({ format: z.enum(EXPORT_FORMATS), split: z.enum(["train", "validation"]), url: z.string() })),
+    card: z.string().describe("the Hugging Face dataset card's path"),
     content_hashes: z.string(),
   }),
   "SnapshotManifest",
@@ -183,7 +247,14 @@ const exportSnapshotRoute = createRoute({
   request: {
     params: fileParam,
     query: z.object({
-      format: z.enum(EXPORT_FORMATS).default("openai-chat").describe("openai-chat (fine-tuning), sharegpt, or retrieval (a RAG corpus)"),
+      format: z
+        .enum(EXPORT_FORMATS)
+        .default("openai-chat")
+        .describe(
+          "openai-chat (chat fine-tuning with tools), openai-preference (OpenAI's preference fine-tuning), trl-preference (TRL prompt/chosen/rejected), " +
+            "sharegpt (LLaMA-Factory, with function_call/observation turns), or retrieval (a RAG corpus)",
+        ),
+      split: z.enum(["train", "validation"]).optional().describe("one split only (by example hash; an example keeps its split across snapshots)"),
     }),
   },
   responses: {
@@ -217,8 +288,15 @@ const diffRoute = createRoute({
   request: { params: versionParam },
   responses: {
     200: json(
-      "counts against version − 1",
-      z.strictObject({ version: z.number().int(), previous: z.number().int().nullable(), added: z.number().int(), removed: z.number().int() }),
+      "the examples added and removed against version − 1 (at most 1000 listed each side; the counts are whole)",
+      z.strictObject({
+        version: z.number().int(),
+        previous: z.number().int().nullable(),
+        added: z.array(diffEntrySchema),
+        removed: z.array(diffEntrySchema),
+        added_count: z.number().int(),
+        removed_count: z.number().int(),
+      }),
     ),
     ...errorResponses("project", { 400: "a bad name or version (`validation_failed`)", 404: "no such dataset or version" }),
   },
@@ -254,10 +332,62 @@ const removeExampleRoute = createRoute({
   },
 });
 
+const listExamplesRoute = createRoute({
+  method: "get",
+  path: "/{name}/examples",
+  tags: ["datasets"],
+  summary: "Browse a dataset's examples",
+  description: "In the order they were added, cursor-paginated; curated-out ones only with `include_removed=true`.",
+  ...requires("project"),
+  request: { params: nameParam, query: examplesQuery },
+  responses: {
+    200: json("one page", z.strictObject({ examples: z.array(exampleSchema), next_cursor: z.string().nullable() })),
+    ...errorResponses("project", { 400: "a bad name or filter (`validation_failed`, naming the field)", 404: "no such dataset" }),
+  },
+});
+
+const restoreExampleRoute = createRoute({
+  method: "post",
+  path: "/{name}/examples/{hash}/restore",
+  tags: ["datasets"],
+  summary: "Put a curated-out example back",
+  description: "Later snapshots hold it again.",
+  ...requires("project"),
+  request: { params: exampleParam },
+  responses: {
+    200: json("restored", z.strictObject({ restored: z.string() })),
+    ...errorResponses("project", { 400: BAD_NAME, 404: "no such dataset, or no curated-out example with that hash" }),
+  },
+});
+
+const cardRoute = createRoute({
+  method: "get",
+  path: "/{name}/snapshots/{version}/card",
+  tags: ["datasets"],
+  summary: "A snapshot's Hugging Face dataset card",
+  description:
+    "README.md with YAML front matter: a config per format, its train and validation files, the license, counts, rules, score policy and redaction counts.",
+  ...requires("project"),
+  request: { params: versionParam },
+  responses: {
+    200: { description: "the card", content: { "text/markdown": { schema: z.string() } } },
+    ...errorResponses("project", { 400: "a bad name or version (`validation_failed`)", 404: "no such dataset or version" }),
+  },
+});
+
 async function datasetOr404(env: Env, project: string, name: string) {
+  // Every project has its `default` dataset from the start: no job has to run first.
+  if (name === "default") await ensureDefaultDataset(env.DB, project, Date.now());
   const ds = await findDataset(env.DB, project, name);
   if (!ds) throw new ApiError(404, "not_found", `no dataset '${name}' in this project`);
   return ds;
+}
+
+/** A snapshot by number or `current`. */
+async function resolveSnapshot(env: Env, ds: DatasetRow, version: string) {
+  const n = version === "current" ? ds.currentVersion : Number(version);
+  if (n === null) throw new ApiError(404, "not_found", "this dataset has no snapshot yet");
+  return snapshotOr404(env, ds.project, ds.name, n);
 }
 
 async function snapshotOr404(env: Env, project: string, name: string, version: number) {
@@ -272,6 +402,7 @@ datasetRoutes.use("*", requireProjectKey);
 
 datasetRoutes.openapi(listDatasetsRoute, async (c) => {
   const project = c.get("project");
+  await ensureDefaultDataset(c.env.DB, project, Date.now());
   const [sizes, list] = await Promise.all([datasetSizes(c.env.DB, project), listDatasets(c.env.DB, project)]);
   return c.json(
     {
@@ -321,18 +452,18 @@ datasetRoutes.openapi(listSnapshotsRoute, async (c) => {
 /** Streams a snapshot as JSONL (`{version}.jsonl`; `current.jsonl` follows the current pointer). */
 datasetRoutes.openapi(exportSnapshotRoute, async (c) => {
   const { name, file } = c.req.valid("param");
-  const { format } = c.req.valid("query");
+  const { format, split } = c.req.valid("query");
   const ds = await datasetOr404(c.env, c.get("project"), name);
   const stem = file.replace(/\.jsonl$/, "");
   const version = stem === "current" ? ds.currentVersion : Number(stem);
   if (version === null) throw new ApiError(404, "not_found", "this dataset has no snapshot yet");
   const snapshot = await snapshotOr404(c.env, ds.project, ds.name, version);
-  return new Response(exportSnapshot(c.env.DB, ds, version, format), {
+  return new Response(exportSnapshot(c.env.DB, ds, version, format, split), {
     headers: {
       "Content-Type": "application/x-ndjson",
-      "Content-Disposition": `attachment; filename="${ds.name}-v${version}-${format}.jsonl"`,
+      "Content-Disposition": `attachment; filename="${ds.name}-v${version}-${format}${split ? `-${split}` : ""}.jsonl"`,
       "X-Gleaner-Format": format,
-      "X-Gleaner-Examples": String(snapshot.examples),
+      "X-Gleaner-Examples": String(exportedLines(snapshot, format, split)),
       "X-Gleaner-Sha256": snapshot.sha256,
       ETag: `"${snapshot.sha256}"`,
     },
@@ -346,8 +477,8 @@ datasetRoutes.openapi(exportSnapshotRoute, async (c) => {
 datasetRoutes.openapi(manifestRoute, async (c) => {
   const params = c.req.valid("param");
   const ds = await datasetOr404(c.env, c.get("project"), params.name);
-  const version = Number(params.version);
-  const snapshot = await snapshotOr404(c.env, ds.project, ds.name, version);
+  const snapshot = await resolveSnapshot(c.env, ds, params.version);
+  const { version } = snapshot;
   const [profiles, redactions] = await Promise.all([loadScoringConfig(c.env.DB), snapshotRedactions(c.env.DB, ds)]);
   return c.json(
     {
@@ -356,6 +487,7 @@ datasetRoutes.openapi(manifestRoute, async (c) => {
       examples: snapshot.examples,
       bytes: snapshot.bytes,
       sha256: snapshot.sha256,
+      counts: snapshot.counts,
       created_at: snapshot.created_at,
       rules: snapshot.rules,
       score_policy: {
@@ -363,7 +495,14 @@ datasetRoutes.openapi(manifestRoute, async (c) => {
         rules: profiles.rules,
       },
       redactions,
-      formats: EXPORT_FORMATS.map((f) => ({ format: f, url: `/v1/datasets/${ds.name}/snapshots/${version}.jsonl?format=${f}` })),
+      formats: EXPORT_FORMATS.flatMap((f) =>
+        (["train", "validation"] as const).map((split) => ({
+          format: f,
+          split,
+          url: `/v1/datasets/${ds.name}/snapshots/${version}.jsonl?format=${f}&split=${split}`,
+        })),
+      ),
+      card: `/v1/datasets/${ds.name}/snapshots/${version}/card`,
       content_hashes: "each example's SHA-256 is its `content_hash` (the `id` of a retrieval line)",
     },
     200,
@@ -373,10 +512,68 @@ datasetRoutes.openapi(manifestRoute, async (c) => {
 datasetRoutes.openapi(diffRoute, async (c) => {
   const params = c.req.valid("param");
   const ds = await datasetOr404(c.env, c.get("project"), params.name);
-  const version = Number(params.version);
-  await snapshotOr404(c.env, ds.project, ds.name, version);
+  const { version } = await resolveSnapshot(c.env, ds, params.version);
   return c.json(await diffSnapshot(c.env.DB, ds, version), 200);
 });
+
+datasetRoutes.openapi(cardRoute, async (c) => {
+  const params = c.req.valid("param");
+  const ds = await datasetOr404(c.env, c.get("project"), params.name);
+  const snapshot = await resolveSnapshot(c.env, ds, params.version);
+  return c.body(await snapshotCard(c.env.DB, ds, snapshot), 200, { "Content-Type": "text/markdown; charset=utf-8" });
+});
+
+datasetRoutes.openapi(listExamplesRoute, async (c) => {
+  const ds = await datasetOr404(c.env, c.get("project"), c.req.valid("param").name);
+  const q = c.req.valid("query");
+  const rows = await listExamples(
+    c.env.DB,
+    ds,
+    { split: q.split, kind: q.kind, source: q.source, model: q.model, minValue: q.min_value, includeRemoved: q.include_removed === "true" },
+    q.cursor ? Number(q.cursor) : 0,
+    q.limit + 1,
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return c.json(
+    {
+      examples: page.map((r) => ({
+        content_hash: r.content_hash,
+        kind: r.kind,
+        split: r.split,
+        source_event_ids: r.source_event_ids,
+        source: r.source,
+        model: r.model,
+        value: r.value,
+        first_user: r.first_user,
+        added_at: new Date(r.added_at).toISOString(),
+        removed_at: r.removed_at === null ? null : new Date(r.removed_at).toISOString(),
+        example: JSON.parse(r.line) as Record<string, unknown>,
+      })),
+      next_cursor: rows.length > q.limit && last ? String(last.seq) : null,
+    },
+    200,
+  );
+});
+
+datasetRoutes.openapi(restoreExampleRoute, async (c) => {
+  const { name, hash } = c.req.valid("param");
+  const ds = await datasetOr404(c.env, c.get("project"), name);
+  if (!(await restoreExample(c.env.DB, ds, hash, keyActor(c.get("keyId")), Date.now()))) {
+    throw new ApiError(404, "not_found", "no curated-out example with that hash in this dataset");
+  }
+  return c.json({ restored: hash }, 200);
+});
+
+/** How many lines an export of a snapshot in a format (and split) holds, from its counts. */
+function exportedLines(snapshot: SnapshotRow, format: ExportFormat, split: "train" | "validation" | undefined): number {
+  const counts = snapshot.counts;
+  if (!counts) return snapshot.examples;
+  const pairs = kindOf(format) === "pair";
+  const train = pairs ? counts.pairs_train : counts.train;
+  const validation = pairs ? counts.pairs_validation : counts.validation;
+  return split === "train" ? train : split === "validation" ? validation : train + validation;
+}
 
 /** Moves the dataset's current pointer back (or forward) to an existing snapshot. */
 datasetRoutes.openapi(rollbackRoute, async (c) => {

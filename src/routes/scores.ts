@@ -1,11 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { findEvent } from "../adapters/event-store";
+import { readVerdicts } from "../adapters/judge-store";
 import { profileWeights } from "../adapters/profile-weights";
 import { latestScores } from "../adapters/scoring-store";
 import { judgeAnswer } from "../domain/scoring/answer-quality";
 import { COMPONENTS, upcastWeights } from "../domain/scoring/components";
 import { upcastEvent } from "../domain/upcast";
-import { qualityInputOf } from "../pipeline/score-events";
+import { readConfig } from "../config";
+import { judgeRequestOf, qualityInputOf } from "../pipeline/score-events";
+import { judgeConfig } from "../wiring";
 import { named } from "../openapi/names";
 import { errorResponses, json, requires, routeApp } from "../openapi/route-kit";
 import { isoTime } from "../openapi/shared";
@@ -33,6 +36,10 @@ const scoreSchema = named(
     quality_hits: z
       .array(z.strictObject({ rule: z.string(), score: z.number(), detail: z.string() }))
       .describe("the answer-quality rules that matched (docs/answer-quality.md); none: quality came from the answer's length"),
+    quality_source: z
+      .enum(["heuristic", "llm"])
+      .describe("which judge gave `quality`: the heuristic rules, or the optional LLM judge's cached verdict (docs/answer-quality.md)"),
+    judge_reason: z.string().optional().describe("the LLM judge's reason, when `quality_source` is `llm`"),
     reason: z.string(),
     scored_at: isoTime,
   }),
@@ -66,7 +73,13 @@ export const scoreRoutes = routeApp<ProjectVars>().openapi(readScore, async (c) 
   const stored = await profileWeights(c.env.DB, score.profile, score.profileVersion);
   const weights: Record<string, number> = stored ? upcastWeights(stored) : {};
   // The judge is pure and cheap: its explanation is recomputed from the stored event, never stored twice.
-  const verdict = judgeAnswer(qualityInputOf(upcastEvent(record.event, record.schemaVersion)));
+  const event = upcastEvent(record.event, record.schemaVersion);
+  const verdict = judgeAnswer(qualityInputOf(event));
+  // The LLM judge's verdict counts when this score was made after it was cached (the re-score it triggered, or later).
+  const judge = verdict.non_answer ? null : judgeConfig(c.env, readConfig(c.env));
+  const request = judge ? await judgeRequestOf(judge.model, score.profile, event) : undefined;
+  const cached = request ? (await readVerdicts(c.env.DB, project, [request.hash])).get(request.hash) : undefined;
+  const llm = cached && cached.judgedAt <= score.scoredAt ? cached : undefined;
   const components = Object.fromEntries(COMPONENTS.map((n) => [n, score.components[n] ?? null])) as Record<(typeof COMPONENTS)[number], number | null>;
   const knownWeight = COMPONENTS.reduce((s, n) => s + (components[n] === null ? 0 : (weights[n] ?? 0)), 0);
   // What each known component added to the value: w·c / Σ known w.
@@ -83,8 +96,10 @@ export const scoreRoutes = routeApp<ProjectVars>().openapi(readScore, async (c) 
       weight_values: weights,
       contributions,
       high_value: score.highValue,
-      non_answer: verdict.non_answer,
+      non_answer: verdict.non_answer || (llm?.non_answer ?? false),
       quality_hits: verdict.hits,
+      quality_source: llm ? ("llm" as const) : ("heuristic" as const),
+      ...(llm ? { judge_reason: llm.reason } : {}),
       reason: score.reason,
       scored_at: new Date(score.scoredAt).toISOString(),
     },

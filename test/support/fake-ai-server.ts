@@ -8,11 +8,13 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
  * redirect (302 to another host), unauthorized (401 whose body and headers echo the
  * bearer key it was sent, plain and encoded, as careless upstreams do), echo (chat answers repeat
  * the last message), tools (chat answers call two tools, `get_weather` and `get_time`; streamed as OpenAI
- * does, `delta.tool_calls` by index with the arguments split across chunks).
+ * does, `delta.tool_calls` by index with the arguments split across chunks), judge (chat answers are an
+ * LLM judge's verdict on the `answer` of the JSON sent: quality from a `judge-quality=<n>` marker in it, else
+ * 0.9; `non_answer` when it holds `judge-non-answer`).
  * `stream: true` chat requests get SSE chunks 100 ms apart.
  * GET /ns/<name>/__calls counts the calls; GET /ns/<name>/__last is the last call's body and Authorization.
  */
-export type FakeMode = "ok" | "down" | "slow" | "malformed" | "redirect" | "unauthorized" | "echo" | "tools";
+export type FakeMode = "ok" | "down" | "slow" | "malformed" | "redirect" | "unauthorized" | "echo" | "tools" | "judge";
 
 /** The tool calls the `tools` mode answers with. */
 export const FAKE_TOOL_CALLS = [
@@ -100,6 +102,19 @@ export async function startFakeAiServer(): Promise<{ url: string; server: Server
       const { input, model } = JSON.parse(body) as { input: string[]; model: string };
       const dimension = Number(/-(\d+)$/.exec(model)?.[1] ?? 16);
       return json(200, { object: "list", model, data: input.map((t, index) => ({ object: "embedding", index, embedding: hashVector(t, dimension) })) });
+    }
+    if (path === "/v1/chat/completions" && req.method === "POST" && mode === "judge") {
+      const request = JSON.parse(body) as { messages: { role: string; content: string }[] };
+      const { answer = "" } = JSON.parse(request.messages.at(-1)!.content) as { answer?: string };
+      const nonAnswer = answer.includes("judge-non-answer");
+      const quality = Number(/judge-quality=([0-9.]+)/.exec(answer)?.[1] ?? (nonAnswer ? 0.05 : 0.9));
+      const content = JSON.stringify({ quality, non_answer: nonAnswer, reason: nonAnswer ? "fake judge: no answer" : `fake judge: quality ${quality}` });
+      return json(200, {
+        id: "chatcmpl-3",
+        object: "chat.completion",
+        model: "fake-judge",
+        choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+      });
     }
     if (path === "/v1/chat/completions" && req.method === "POST" && mode === "tools") {
       if ((JSON.parse(body) as { stream?: boolean }).stream) {

@@ -76,8 +76,17 @@ describe("datasets", () => {
     const first = (await (await call(`/v1/datasets/default/snapshots`, { headers: auth() })).json<{ snapshots: { sha256: string }[] }>()).snapshots[0]!;
     const v2 = await (await call("/v1/datasets/default/snapshots", { method: "POST", headers: auth() })).json<{ version: number; examples: number }>();
     expect(v2).toMatchObject({ version: 2, examples: 3 });
-    const diff = await (await call("/v1/datasets/default/snapshots/2/diff", { headers: auth() })).json<{ added: number; removed: number }>();
-    expect(diff).toMatchObject({ added: 1, removed: 0 });
+    const diff = await (await call("/v1/datasets/default/snapshots/2/diff", { headers: auth() })).json<{
+      added: { content_hash: string; source_event_ids: string[]; first_user: string | null }[];
+      removed: unknown[];
+      added_count: number;
+      removed_count: number;
+    }>();
+    // The diff names what changed, not only how much.
+    expect(diff).toMatchObject({ added_count: 1, removed_count: 0, removed: [] });
+    expect(diff.added).toHaveLength(1);
+    expect(diff.added[0]?.content_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(diff.added[0]?.source_event_ids).toHaveLength(1);
     expect(await exportLines("current")).toHaveLength(3);
 
     const rollback = await call("/v1/datasets/default/rollback", { method: "POST", headers: auth(), body: JSON.stringify({ version: 1 }) });
@@ -95,7 +104,9 @@ describe("datasets", () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { conversations: { from: string; value: string }[] });
     expect(shareLines).toHaveLength(2);
-    expect(shareLines[0]!.conversations.map((m) => m.from)).toEqual(["system", "human", "gpt"]);
+    // LLaMA-Factory's sharegpt: the system prompt in its own field, then the turns.
+    expect(shareLines[0]!.conversations.map((m) => m.from)).toEqual(["human", "gpt"]);
+    expect((shareLines[0] as { system?: string }).system).toBeTruthy();
     const rag = await call("/v1/datasets/default/snapshots/1.jsonl?format=retrieval", { headers: auth() });
     const ragLines = (await rag.text())
       .split("\n")
