@@ -27,7 +27,7 @@ export default defineConfig(async () => {
       coverage: {
         provider: "istanbul" as const,
         include: ["src/**/*.ts", "cli/**/*.ts", "sdk/src/**/*.ts"],
-        exclude: ["src/ui/**", "src/domain/gen/**"],
+        exclude: ["src/web/client/**", "src/web/gen/**", "src/domain/gen/**"],
         reporter: ["text-summary", "json-summary"],
         thresholds: { lines: 85 },
       },

@@ -1,7 +1,7 @@
 /**
  * The benchmark: `npm run bench` (full, ~25 min, writes bench/results/) or
  * `npm run bench -- --quick` (under a minute, for CI: fails on a broken
- * pipeline, never on a slow machine). `--only=ingest,e2e,memory,knn,ship,crash,outage,fuzz,slow-sink,flood`
+ * pipeline, never on a slow machine). `--only=ingest,e2e,memory,startup,knn,ship,crash,outage,fuzz,slow-sink,flood,search-events`
  * runs a subset; `--out=<file>` also writes the JSON there; `--variant='s/from/to/'`
  * runs every suite against an edited wrangler.toml (results are not written).
  * See bench/README.md.
@@ -20,7 +20,9 @@ import { measureE2e } from "./suites/e2e";
 import { floodBroken, floodRows, measureFlood, type FloodFigure } from "./suites/flood";
 import { measureIngest } from "./suites/ingest";
 import { measureMemory } from "./suites/memory";
+import { measureSearchEvents } from "./suites/search-events";
 import { measureShip } from "./suites/ship";
+import { measureStartup, type StartupFigure } from "./suites/startup";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -37,6 +39,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const figures: Figures = {};
 /** The flood suite's figure (bench/lib/report.ts does not know it; its rows are added below). */
 let flood: FloodFigure | undefined;
+/** The startup suite's figure: `npm start` to the banner, and the idle tree's RSS (idle_rss_mb, startup_s). */
+let startup: StartupFigure | undefined;
 /** Checks that mean the pipeline is broken, whatever the machine's speed. */
 const broken: string[] = [];
 const started = new Date();
@@ -73,6 +77,9 @@ await suite("memory", async () => {
   figures.memory100k = await measureMemory(quick ? 20_000 : 100_000, quick ? 1 : 5);
   if (!quick) figures.memory1m = await measureMemory(1_000_000);
 });
+await suite("startup", async () => {
+  startup = await measureStartup(quick ? 1 : 3, quick ? 2 : 5);
+});
 await suite("knn", async () => {
   const f = await measureKnn(quick ? [2_000, 10_000] : [10_000, 100_000], quick ? 3 : 7, tempDir("gleaner-bench-knn-"));
   figures.knn = f;
@@ -105,17 +112,51 @@ await suite("slow-sink", async () => {
   figures.slowSink = f;
   if (!f.ok) broken.push(`slow sink: ${JSON.stringify({ answers: f.answers, workerdMb: f.peakWorkerdMb, lost: f.lost, duplicated: f.duplicated })}`);
 });
+await suite("search-events", async () => {
+  // Only when asked for (--only=search-events): it seeds 100k events and prints its own table.
+  if (!only?.includes("search-events")) return;
+  const f = await measureSearchEvents(quick ? 20_000 : 100_000, quick ? 20 : 100);
+  console.log(`\nsearch-events: ${f.events} events stored, ${f.requests} sequential requests each\n`);
+  console.log(markdownTable(f.results.map((r) => ({ measure: r.label, gleaner: `${r.p50Ms} / ${r.p95Ms} ms`, baseline: `${r.hits} results`, ratio: "", target: r.label.includes("q=") ? "< 200 ms" : "", met: r.label.includes("q=") ? (r.p95Ms < 200 ? "yes" : "no") : "—" }))));
+  if (f.results.some((r) => r.label.includes("q=") && r.hits === 0)) broken.push("search-events: a search found nothing");
+});
 await suite("flood", async () => {
   flood = await measureFlood({ bReqPerS: 20, bEvents: 10, bSeconds: 10, connections: 16, seedEvents: 2000, log });
   broken.push(...floodBroken(flood));
 });
 
 const seconds = (Date.now() - started.getTime()) / 1000;
-const extraRows = flood ? floodRows(flood) : [];
+const startupRows = startup
+  ? [
+      {
+        measure: `idle RSS of the \`npm start\` tree, MB (${startup.idleS} s after the banner; median of ${startup.runs.length}: ${startup.runs.at(-1)?.processes.join(", ")})`,
+        gleaner: startup.idleTreeMb.toFixed(0),
+        baseline: `node + Miniflare, empty worker ${startup.floor.idleTreeMb.toFixed(0)} (${startup.floor.processes.join(", ")})`,
+        ratio: `${(startup.idleTreeMb / startup.floor.idleTreeMb).toFixed(2)}×`,
+        target: "≤ 250 MB",
+        met: startup.idleTreeMb <= 250 ? ("yes" as const) : ("no" as const),
+      },
+      {
+        measure: `\`npm start\` to the banner, s (fresh data dir, every migration applied; median of ${startup.runs.length}; first start ${startup.first.startupS.toFixed(2)})`,
+        gleaner: startup.startupS.toFixed(2),
+        baseline: `node + Miniflare, empty worker ${startup.floor.startupS.toFixed(2)}`,
+        ratio: `${(startup.startupS / startup.floor.startupS).toFixed(2)}×`,
+        target: "≤ 3 s",
+        met: startup.startupS <= 3 ? ("yes" as const) : ("no" as const),
+      },
+    ]
+  : [];
+const extraRows = [...startupRows, ...(flood ? floodRows(flood) : [])];
 const table = markdownTable([...rows(figures), ...extraRows]);
 console.log(`\n${table}\n`);
 const baseJson = latestJson(figures, machine, command, started, seconds);
-const json = flood ? { ...baseJson, table: [...baseJson.table, ...extraRows], details: { ...baseJson.details, flood } } : baseJson;
+const startupKeys = { idle_rss_mb: startup ? Math.round(startup.idleTreeMb) : null, startup_s: startup ? Math.round(startup.startupS * 100) / 100 : null };
+const json = {
+  ...baseJson,
+  ...startupKeys,
+  table: [...baseJson.table, ...extraRows],
+  details: { ...baseJson.details, ...(flood ? { flood } : {}), ...(startup ? { startup } : {}) },
+};
 if (!quick && !only && !variant.length) {
   const dir = join(PROJECT_DIR, "bench/results");
   mkdirSync(dir, { recursive: true });

@@ -1,6 +1,6 @@
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { unstable_readConfig } from "wrangler";
+import { readWorkerConfig } from "./runner/config";
 import { startGleaner } from "./runner/server";
 import { type RunnerSettings, resolveSettings } from "./runner/settings";
 
@@ -8,6 +8,7 @@ import { type RunnerSettings, resolveSettings } from "./runner/settings";
 // files (workerd inherits the umask) are the user's alone, 0700 and 0600.
 process.umask(0o077);
 
+// Bundled by scripts/start.mjs, import.meta.url is still this file's (esbuild's `define`).
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Optional settings and secrets wrangler.toml leaves unset; like its vars, taken from the environment or .dev.vars. */
 const OPTIONAL_VARS = [
@@ -22,7 +23,7 @@ const OPTIONAL_VARS = [
   "METRICS_TOKEN",
   "PROXY_UPSTREAMS",
 ];
-const varNames = [...new Set([...Object.keys(unstable_readConfig({ config: resolve(projectDir, "wrangler.toml") }).vars ?? {}), ...OPTIONAL_VARS])];
+const varNames = [...new Set([...readWorkerConfig(resolve(projectDir, "wrangler.toml")).varNames, ...OPTIONAL_VARS])];
 let settings: RunnerSettings;
 try {
   settings = resolveSettings(projectDir, process.env, varNames);
@@ -51,6 +52,14 @@ console.log(
     "Press Ctrl-C to stop.",
   ].join("\n"),
 );
+
+// Start-up garbage (the config sent to workerd, the worker bundle, esbuild's output) would otherwise stay
+// resident: npm start runs node with --expose-gc (package.json) so the idle runner gives it back.
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect) {
+  collect();
+  void gleaner.relayed.then(() => setTimeout(collect, 1000).unref());
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

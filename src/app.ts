@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { RouteEnv } from "./openapi/route-kit";
 import { adminRoutes } from "./routes/admin";
+import { adminHistoryRoutes } from "./routes/admin-history";
 import { configPerRequest } from "./routes/config-context";
 import { renderError, renderNotFound } from "./routes/errors";
 import { datasetRoutes } from "./routes/datasets";
@@ -43,6 +44,7 @@ app.route("/v1/datasets", datasetRoutes);
 app.route("/v1/otlp", otlpRoutes);
 app.route("/api/public/otel", langfuseRoutes);
 app.route("/v1/proxy", proxyRoutes);
+app.route("/v1/admin/history", adminHistoryRoutes);
 app.route("/v1/admin", adminRoutes);
 app.onError(renderError);
 app.notFound(renderNotFound);

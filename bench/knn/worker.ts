@@ -56,11 +56,16 @@ function floorSearch(n: number): number[] {
 
 async function seed(env: Env, from: number, count: number): Promise<void> {
   await env.DB.prepare(
-    "CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, point_id TEXT NOT NULL, project TEXT NOT NULL, vector TEXT NOT NULL, payload TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS vectors (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, point_id TEXT NOT NULL, project TEXT NOT NULL, vector TEXT NOT NULL, payload TEXT NOT NULL, rev INTEGER NOT NULL DEFAULT 0)",
   ).run();
+  // The tables and indexes of src/db/schema.ts the store reads (migrations 0001 and 0015).
   await env.DB.batch([
     env.DB.prepare("CREATE UNIQUE INDEX IF NOT EXISTS vectors_point ON vectors (collection, point_id)"),
     env.DB.prepare("CREATE INDEX IF NOT EXISTS vectors_scan ON vectors (collection, project, seq)"),
+    env.DB.prepare("CREATE INDEX IF NOT EXISTS vectors_rev ON vectors (collection, project, rev)"),
+    env.DB.prepare(
+      "CREATE TABLE IF NOT EXISTS vector_heads (collection TEXT NOT NULL, project TEXT NOT NULL, rev INTEGER NOT NULL DEFAULT 0, resets INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (collection, project))",
+    ),
     env.DB.prepare("CREATE TABLE IF NOT EXISTS counters (name TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '', value INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (name, labels))"),
   ]);
   const store = new EmbeddedVectorStore(env.DB, COLLECTION, 1);

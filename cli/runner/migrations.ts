@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Miniflare } from "miniflare";
-import { unstable_splitSqlQuery } from "wrangler";
+import { splitSqlQuery } from "./sql-split";
 
 type D1Database = Awaited<ReturnType<Miniflare["getD1Database"]>>;
 
@@ -23,7 +23,7 @@ export async function applyMigrations(db: D1Database, dir: string): Promise<stri
     .sort();
   for (const name of pending) {
     const sql = readFileSync(join(dir, name), "utf8").replaceAll("--> statement-breakpoint", "");
-    const statements = unstable_splitSqlQuery(sql).map((s) => db.prepare(s));
+    const statements = splitSqlQuery(sql).map((s) => db.prepare(s));
     await db.batch([...statements, db.prepare("INSERT INTO d1_migrations (name) VALUES (?1)").bind(name)]);
   }
   return pending;

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { Miniflare, type WorkerOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { log } from "../../src/adapters/log";
 import { bundleWorker } from "./bundle";
+import { readWorkerConfig } from "./config";
 import { scheduleCrons } from "./crons";
 import { applyMigrations } from "./migrations";
 import { type BackoffOptions, CRON_DISPATCH_BACKOFF, INTERNAL_CALL_BACKOFF, retryWithBackoff } from "./retry";
@@ -54,20 +54,19 @@ async function migrateBeforeServing(d1Databases: WorkerOptions["d1Databases"], d
  */
 export async function startGleaner(projectDir: string, settings: RunnerSettings, options: StartOptions = {}): Promise<RunningGleaner> {
   const configPath = join(projectDir, "wrangler.toml");
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
-  const crons = unstable_readConfig({ config: configPath }).triggers.crons ?? [];
+  const { workerOptions, crons, main, name } = readWorkerConfig(configPath);
   const d1Persist = join(settings.dataDir, "d1");
   const [script, migrationsApplied] = await Promise.all([
-    bundleWorker(join(projectDir, "src/index.ts")),
+    bundleWorker(main),
     migrateBeforeServing(workerOptions.d1Databases, d1Persist, join(projectDir, "migrations")),
   ]);
 
   const mf = new Miniflare({
     ...workerOptions,
-    name: "gleaner",
+    name,
     modules: true,
     script,
-    scriptPath: join(projectDir, "src/index.js"),
+    scriptPath: main.replace(/\.[cm]?tsx?$/, ".js"),
     bindings: {
       ...(workerOptions.bindings ?? {}),
       ...settings.vars,

@@ -21,11 +21,12 @@ export async function deleteArchivedEvents(db: D1Database, manifest: ArchiveMani
   const [, deleted] = await db.batch([
     recordArchiveStatement(db, manifest, now),
     db
-      .prepare("DELETE FROM events WHERE project = ?1 AND seq IN (SELECT value FROM json_each(?2)) AND status = 'processed'")
+      .prepare("DELETE FROM events WHERE project = ?1 AND seq IN (SELECT value FROM json_each(?2)) AND status = 'processed' RETURNING seq")
       .bind(manifest.project, JSON.stringify(seqs)),
     incrementCounter(db, "archived_events_total", seqs.length),
   ]);
-  return deleted?.meta.changes ?? 0;
+  // RETURNING, not meta.changes: D1 counts the rows the search index's triggers write too.
+  return deleted?.results.length ?? 0;
 }
 
 /**
@@ -71,4 +72,13 @@ export async function pruneInteractionVectors(db: D1Database, project: string, k
 export async function deleteDeadLettersBefore(db: D1Database, cutoff: number): Promise<number> {
   const res = await db.prepare("DELETE FROM dead_letters WHERE created_at < ?1").bind(cutoff).run();
   return res.meta.changes ?? 0;
+}
+
+/** Deletes history rows past their resolution's window (minute rows before `minuteCutoff`, hour rows before `hourCutoff`); returns how many. */
+export async function pruneMetricsHistory(db: D1Database, minuteCutoff: number, hourCutoff: number): Promise<number> {
+  const results = await db.batch([
+    db.prepare("DELETE FROM metrics_minutes WHERE minute < ?1").bind(minuteCutoff),
+    db.prepare("DELETE FROM metrics_hours WHERE hour < ?1").bind(hourCutoff),
+  ]);
+  return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
 }

@@ -104,3 +104,52 @@ export async function sessionEventsUpTo(db: D1Database, project: string, session
     .all<EventRow>();
   return results.map(toRecord);
 }
+
+/** One session of a project, as GET /v1/sessions lists it. */
+export interface SessionSummary {
+  sessionId: string;
+  events: number;
+  firstReceivedAt: number;
+  lastReceivedAt: number;
+  /** The sources of its events, sorted. */
+  sources: string[];
+  /** The sequence of its newest event: the list's order and cursor. */
+  lastSeq: number;
+}
+
+/**
+ * A project's sessions, newest activity first (by the sequence of each
+ * session's newest event), `limit` after `before` (a sequence; null for the
+ * first page). One statement over the events_project_session index; reads
+ * limit + 1 to know whether another page follows.
+ */
+export async function listSessions(
+  db: D1Database,
+  project: string,
+  limit: number,
+  before: number | null,
+): Promise<{ sessions: SessionSummary[]; nextBefore: number | null }> {
+  const { results } = await db
+    .prepare(
+      `SELECT payload ->> '$.session_id' AS session_id, count(*) AS events, min(received_at) AS first_received_at,
+              max(received_at) AS last_received_at, max(seq) AS last_seq, json_group_array(DISTINCT source) AS sources
+       FROM events WHERE project = ?1 AND payload ->> '$.session_id' IS NOT NULL
+       GROUP BY payload ->> '$.session_id'
+       HAVING ?2 IS NULL OR max(seq) < ?2
+       ORDER BY last_seq DESC LIMIT ?3`,
+    )
+    .bind(project, before, limit + 1)
+    .all<{ session_id: string; events: number; first_received_at: number; last_received_at: number; last_seq: number; sources: string }>();
+  const sessions = results.slice(0, limit).map(
+    (r): SessionSummary => ({
+      sessionId: r.session_id,
+      events: r.events,
+      firstReceivedAt: r.first_received_at,
+      lastReceivedAt: r.last_received_at,
+      sources: (JSON.parse(r.sources) as string[]).sort(),
+      lastSeq: r.last_seq,
+    }),
+  );
+  const last = sessions.at(-1);
+  return { sessions, nextBefore: results.length > limit && last ? last.lastSeq : null };
+}

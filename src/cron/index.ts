@@ -10,6 +10,8 @@ export const SCHEDULES: Record<string, JobName> = {
   "*/2 * * * *": "patterns",
   "*/10 * * * *": "datasets",
   "17 3 * * *": "lifecycle",
+  // Every minute, like relay: one job per schedule string, so this one is spelt with a step of 1.
+  "*/1 * * * *": "history",
 };
 
 /** The cron handler: parses the configuration once for this invocation and runs the schedule's job. */

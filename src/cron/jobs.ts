@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { Env } from "../env";
 import { relayInbox } from "./relay";
 import { buildDatasets } from "./datasets";
+import { recordHistory } from "./history";
 import { applyRetention } from "./lifecycle";
 import { maintainPatterns } from "./patterns";
 import { rescoreEvents } from "./rescore";
@@ -42,6 +43,10 @@ export const JOBS = {
   lifecycle: job(
     z.strictObject({ now: z.number().int().min(0).max(MAX_TIME_MS).optional().describe("apply retention as of this time (ms since the epoch)") }),
     (env, config, p) => applyRetention(env, config, p),
+  ),
+  history: job(
+    z.strictObject({ now: z.number().int().min(0).max(MAX_TIME_MS).optional().describe("sample as of this time (ms since the epoch)") }),
+    (env, config, p) => recordHistory(env, config, p),
   ),
 };
 

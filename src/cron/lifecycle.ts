@@ -11,11 +11,16 @@ import {
   deleteLogRecordsBefore,
   expiredProcessedEvents,
   pruneInteractionVectors,
+  pruneMetricsHistory,
 } from "../adapters/retention-sweeps";
 import type { Config } from "../config";
 import type { Env } from "../env";
 
 const DAY_MS = 86_400_000;
+
+/** The dashboard's history keeps per-minute rows 48 hours and hourly rows 90 days (src/cron/history.ts). */
+const HISTORY_MINUTES_MS = 2 * DAY_MS;
+const HISTORY_HOURS_MS = 90 * DAY_MS;
 
 /** Expired archives one run deletes per project (each is two R2 objects). */
 const ARCHIVES_DELETED_PER_RUN = 100;
@@ -25,7 +30,8 @@ const ARCHIVES_DELETED_PER_RUN = 100;
  * expired raw events are archived to R2 as gzip NDJSON with a manifest, read
  * back and verified, and only then deleted (unprocessed events never are);
  * derived rows, dead letters and old archives are deleted when they expire,
- * and interaction vectors beyond twice the similarity window are pruned.
+ * interaction vectors beyond twice the similarity window are pruned, and the
+ * dashboard's history past 48 h (minute rows) and 90 days (hour rows).
  * Every step is counted (`learning_archived_events_total`, `learning_deleted_rows_total{kind}`).
  */
 export async function applyRetention(env: Env, config: Config, params: Record<string, unknown> = {}) {
@@ -39,6 +45,7 @@ export async function applyRetention(env: Env, config: Config, params: Record<st
     dead_letters_deleted: 0,
     archives_deleted: 0,
     audit_deleted: 0,
+    history_deleted: 0,
   };
 
   for (const [project, policy] of await retentionByProject(env.DB, defaults)) {
@@ -75,6 +82,7 @@ export async function applyRetention(env: Env, config: Config, params: Record<st
   // Dead letters may not name a project (a malformed message): the default policy applies to all.
   summary.dead_letters_deleted += await deleteDeadLettersBefore(env.DB, now - defaults.dead_letters_days * DAY_MS);
   summary.audit_deleted = await pruneAudit(env.DB, now - config.RETENTION_AUDIT_DAYS * DAY_MS);
+  summary.history_deleted = await pruneMetricsHistory(env.DB, now - HISTORY_MINUTES_MS, now - HISTORY_HOURS_MS);
 
   const deletions = [
     ["events", summary.events_deleted],
@@ -82,6 +90,7 @@ export async function applyRetention(env: Env, config: Config, params: Record<st
     ["dead_letters", summary.dead_letters_deleted],
     ["archives", summary.archives_deleted],
     ["audit", summary.audit_deleted],
+    ["history", summary.history_deleted],
   ] as const;
   await commitTogether(
     env.DB,

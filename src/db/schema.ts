@@ -98,8 +98,14 @@ export const vectors = sqliteTable(
     project: text("project").notNull(),
     vector: text("vector").notNull(),
     payload: text("payload").notNull(),
+    /** The (collection, project)'s `vector_heads.rev` when the store last wrote this row (0: written by something else). */
+    rev: integer("rev").notNull().default(0),
   },
-  (t) => [uniqueIndex("vectors_point").on(t.collection, t.pointId), index("vectors_scan").on(t.collection, t.project, t.seq)],
+  (t) => [
+    uniqueIndex("vectors_point").on(t.collection, t.pointId),
+    index("vectors_scan").on(t.collection, t.project, t.seq),
+    index("vectors_rev").on(t.collection, t.project, t.rev),
+  ],
 );
 
 /** Weight profiles; a change is a new version, old versions stay for the scores that used them. */
@@ -139,7 +145,12 @@ export const eventScores = sqliteTable(
     reason: text("reason").notNull(),
     scoredAt: integer("scored_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.project, t.eventId, t.profile, t.profileVersion] }), index("event_scores_latest").on(t.project, t.eventId, t.scoredAt)],
+  (t) => [
+    primaryKey({ columns: [t.project, t.eventId, t.profile, t.profileVersion] }),
+    index("event_scores_latest").on(t.project, t.eventId, t.scoredAt),
+    // The history job's per-minute read of the scores written since its last run.
+    index("event_scores_scored_at").on(t.scoredAt),
+  ],
 );
 
 /** Feedback, kept even when its event has not arrived yet; `seq` orders it for the re-scoring cursor. */
@@ -476,4 +487,52 @@ export const judgeVerdicts = sqliteTable(
     judgedAt: integer("judged_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.project, t.contentHash] })],
+);
+
+/**
+ * The dashboard's server-side history (src/cron/history.ts), one row per minute, kept 48 h: the raw values of the
+ * counters it charts (`counters`: JSON `name{labels}` → value; per-minute deltas are computed on read, so a re-run in
+ * the same minute overwrites its row and never counts twice) and the gauges sampled then. The score figures cover
+ * scores written since the previous row (`scores`: how many had a value, `mean_score` their mean).
+ */
+export const metricsMinutes = sqliteTable("metrics_minutes", {
+  minute: integer("minute").primaryKey(),
+  sampledAt: integer("sampled_at").notNull(),
+  counters: text("counters").notNull(),
+  backlogEvents: integer("backlog_events").notNull(),
+  backlogChunks: integer("backlog_chunks").notNull(),
+  lagSeconds: real("lag_seconds").notNull(),
+  deadLetters: integer("dead_letters").notNull(),
+  highValue: integer("high_value").notNull(),
+  scores: integer("scores").notNull(),
+  meanScore: real("mean_score"),
+});
+
+/**
+ * Hourly rollups of `metrics_minutes`, kept 90 days: `series` is JSON series name → the hour's value (counters summed,
+ * backlog and lag their maximum, dead letters the last sample, mean score weighted by `scores`). The history job
+ * recomputes the current hour from its minute rows on every run.
+ */
+export const metricsHours = sqliteTable("metrics_hours", {
+  hour: integer("hour").primaryKey(),
+  samples: integer("samples").notNull(),
+  scores: integer("scores").notNull(),
+  series: text("series").notNull(),
+});
+
+/**
+ * The embedded vector store's change sequence per (collection, project), read once per search to validate the decoded
+ * vectors an isolate keeps (src/adapters/embedded-vector-store.ts, docs/vector-store.md). `rev` is bumped by every
+ * upsert, which stamps its rows with it; `resets` by the triggers of migration 0015 on any other change (a delete, an
+ * insert or update that did not come through the store), after which readers reload the window.
+ */
+export const vectorHeads = sqliteTable(
+  "vector_heads",
+  {
+    collection: text("collection").notNull(),
+    project: text("project").notNull(),
+    rev: integer("rev").notNull().default(0),
+    resets: integer("resets").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.collection, t.project] })],
 );

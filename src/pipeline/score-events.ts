@@ -21,7 +21,7 @@ import { type JudgedConversation, judgeCacheKey, judgedConversationOf, rubricFor
 import { chooseProfile, DEFAULT_PROFILE } from "../domain/scoring/profiles";
 import { isHighValue, scoreInteraction } from "../domain/scoring/score";
 import { contentOf } from "../domain/text-content";
-import { dot } from "../domain/vector-math";
+import { dot, lowerGram, packRows } from "../domain/vector-math";
 
 /** What scoring needs; src/wiring.ts builds it from the environment and the configuration. */
 export interface ScoringDeps {
@@ -228,16 +228,17 @@ async function findSimilarity(
       )
     : [];
   const fresh = new Map<string, number[]>();
+  // Order-free: the earlier events of this chunk (server order) are neighbours too, exactly as if each had
+  // arrived alone and been stored before this one; all pairs from one batched product over the packed vectors.
+  const packed = packRows(searchable.map(({ vector }) => vector));
+  const uniform = searchable.every(({ vector }) => vector.length === packed.dim);
+  const gram = uniform ? lowerGram(packed.matrix, searchable.length, packed.dim) : undefined;
   for (const [i, { p, vector }] of searchable.entries()) {
     const found = hits[i]; // one answer per search: a search without one stays unknown, and uncached
     if (!found) continue;
-    // Order-free: the earlier events of this chunk (server order) are neighbours too, exactly as
-    // if each had arrived alone and been stored before this one.
     const neighbours = found.filter((h) => !ownPoints.has(h.id)).map((h) => h.score);
-    for (let j = 0; j < i; j++) {
-      const earlier = searchable[j];
-      if (earlier) neighbours.push(dot(vector, earlier.vector));
-    }
+    for (let j = 0; j < i; j++)
+      neighbours.push(gram ? (gram[i * searchable.length + j] as number) : dot(vector, (searchable[j] as (typeof searchable)[number]).vector));
     fresh.set(p.hash, neighbours.sort((a, b) => b - a).slice(0, REUSABILITY_NEIGHBOURS));
   }
 

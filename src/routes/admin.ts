@@ -32,7 +32,7 @@ const jobNames = Object.keys(JOBS) as [keyof typeof JOBS, ...(keyof typeof JOBS)
  */
 const jobParamsSchema = z
   .union([JOBS.relay.params, JOBS.lifecycle.params, JOBS.scoring.params])
-  .describe("the job's parameters: `relay` and `patterns` take older_than_seconds, `lifecycle` takes now, `scoring` and `datasets` none");
+  .describe("the job's parameters: `relay` and `patterns` take older_than_seconds, `lifecycle` and `history` take now, `scoring` and `datasets` none");
 
 /** Most audit entries one page answers. */
 const AUDIT_PAGE_MAX = 1000;

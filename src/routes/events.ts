@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { incrementCounter } from "../adapters/counters";
+import { type EventListCursor, type EventListRow, ftsQuery, listEvents, SNIPPET_CLOSE, SNIPPET_OPEN } from "../adapters/event-list-store";
 import { findEvent } from "../adapters/event-store";
 import { currentPressure, pressureBudget } from "../adapters/pressure";
 import { withMessages } from "../domain/conversation";
-import { eventV2Schema, type StoredEvent } from "../domain/event-schema";
+import { eventV2Schema, outcomeSchema, type StoredEvent } from "../domain/event-schema";
 import { upcastEvent } from "../domain/upcast";
 import { splitBody } from "../domain/ingest-batch";
 import { legacyEnvelopeSchema } from "../domain/legacy/envelope";
@@ -150,6 +151,159 @@ const readEvent = createRoute({
   },
 });
 
+/** Most events one page of GET /v1/events holds. */
+const LIST_MAX = 200;
+
+/** The opaque list cursor: base64url of ["seq", seq] (newest first) or ["rank", bm25, seq] (with q). */
+function encodeListCursor(c: EventListCursor): string {
+  const parts = c.score === undefined ? ["seq", c.seq] : ["rank", c.score, c.seq];
+  return btoa(JSON.stringify(parts)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function decodeListCursor(text: string): EventListCursor | null {
+  try {
+    const parts = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/"))) as unknown[];
+    if (parts[0] === "seq" && parts.length === 2 && Number.isSafeInteger(parts[1])) return { seq: parts[1] as number };
+    if (parts[0] === "rank" && parts.length === 3 && typeof parts[1] === "number" && Number.isSafeInteger(parts[2])) {
+      return { score: parts[1], seq: parts[2] as number };
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+/** ISO 8601: a date (UTC midnight) or a date and time with Z or an offset; answered as epoch ms. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const receiveTime = (what: string) =>
+  z
+    .string()
+    .refine((s) => ISO_8601.test(s) && Number.isFinite(Date.parse(s)), { message: "must be an ISO 8601 date or date-time with Z or an offset" })
+    .optional()
+    .describe(what);
+const flag = (what: string) => z.enum(["true", "false"]).optional().describe(what);
+const text = (what: string) => z.string().min(1, "must not be empty").max(200, "must be at most 200 characters").optional().describe(what);
+
+const listQuerySchema = z.object({
+  source: text("only events of this source"),
+  type: text("only events of this type"),
+  model: text("only events of this model"),
+  outcome: outcomeSchema.optional().describe("only events with this outcome"),
+  session_id: text("only events of this session"),
+  min_value: z.coerce.number().min(0).max(1).optional().describe("only events whose latest score value is at least this (0-1); unscored events never pass"),
+  max_value: z.coerce.number().min(0).max(1).optional().describe("only events whose latest score value is at most this (0-1); unscored events never pass"),
+  high_value: flag("true: only events whose latest score is high value; false: the others (unscored included)"),
+  has_feedback: flag("true: only events with feedback (their own `feedback` field, or feedback sent for their id or interaction id); false: the others"),
+  from: receiveTime("only events the server received at or after this time (ISO 8601)"),
+  to: receiveTime("only events the server received before this time (ISO 8601)"),
+  q: z
+    .string()
+    .max(500, "must be at most 500 characters")
+    .refine((s) => ftsQuery(s) !== null, { message: "must hold at least one word (a letter or digit)" })
+    .optional()
+    .describe(
+      "full-text search over the conversation (query, response, every message's text, tool call arguments): every word must occur " +
+        "(stemmed, case and accents ignored; `word*` for a prefix). Results are ranked by bm25, best first, each with a `snippet`",
+    ),
+  limit: z.coerce.number().int().min(1).max(LIST_MAX).default(50).describe(`events a page holds, 1-${LIST_MAX} (default 50)`),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((c) => decodeListCursor(c) !== null, { message: "must be a next_cursor this route answered" })
+    .optional()
+    .describe("opaque: the previous page's next_cursor (with the same filters and q)"),
+});
+
+const eventSummarySchema = z.strictObject({
+  id: z.string(),
+  received_at: isoTime.describe("when the server received the event"),
+  source: z.string(),
+  type: z.string(),
+  model: z.string().nullable(),
+  outcome: z.string().nullable(),
+  value: z.number().nullable().describe("the latest score's value; null when not scored (or the score has no value)"),
+  confidence: z.number().nullable().describe("the latest score's confidence; null when not scored"),
+  high_value: z.boolean().nullable().describe("the latest score's high_value; null when not scored"),
+  first_user: z.string().nullable().describe("the first user text of the conversation (at most 300 characters), else the query"),
+  has_feedback: z.boolean(),
+  session_id: z.string().nullable(),
+  snippet: z
+    .string()
+    .optional()
+    .describe(
+      `with q only: the best-matching passage, each matched term between ${SNIPPET_OPEN} and ${SNIPPET_CLOSE}, cuts marked …; the text is not HTML-escaped`,
+    ),
+});
+
+const eventListSchema = named(
+  z.strictObject({
+    events: z.array(eventSummarySchema),
+    next_cursor: z.string().nullable().describe("pass as cursor for the next page; null on the last page"),
+  }),
+  "EventList",
+);
+
+const listEventsRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["events"],
+  summary: "List and search events",
+  description:
+    "A project's events, filtered, newest first (by server sequence), a page at a time. With `q`, only the events whose conversation " +
+    "holds every word, best match first (bm25; ties newest first), each with a snippet. The cursor pages through the same order " +
+    "(with q: by rank then sequence; new events can shift the ranks of a later page).",
+  ...requires("project"),
+  request: { query: listQuerySchema },
+  responses: {
+    200: json("a page of events", eventListSchema, {
+      searched: {
+        summary: "GET /v1/events?q=logrotate&limit=1",
+        value: {
+          events: [
+            {
+              id: "evt-1",
+              received_at: "2026-11-23T10:00:01.000Z",
+              source: "my-agent",
+              type: "agent_step_complete",
+              model: "qwen2.5-coder",
+              outcome: "success",
+              value: 0.82,
+              confidence: 0.6,
+              high_value: true,
+              first_user: "How do I rotate logs?",
+              has_feedback: false,
+              session_id: null,
+              snippet: `How do I rotate logs?\nUse ${SNIPPET_OPEN}logrotate${SNIPPET_CLOSE} with copytruncate.`,
+            },
+          ],
+          next_cursor: "WyJyYW5rIiwtMC4wMDAwMDEsMV0",
+        },
+      },
+    }),
+    ...errorResponses("project", {
+      400: "a filter that does not parse or is out of range, a limit outside 1-200, a q without a word, or a cursor this route did not answer or answered with another q (`validation_failed`, naming the field)",
+    }),
+  },
+});
+
+function summary(r: EventListRow) {
+  return {
+    id: r.eventId,
+    received_at: new Date(r.receivedAt).toISOString(),
+    source: r.source,
+    type: r.type,
+    model: r.model,
+    outcome: r.outcome,
+    value: r.value,
+    confidence: r.confidence,
+    high_value: r.highValue,
+    first_user: r.firstUser,
+    has_feedback: r.hasFeedback,
+    session_id: r.sessionId,
+    ...(r.snippet !== undefined ? { snippet: r.snippet } : {}),
+  };
+}
+
 export const eventsRoutes = routeApp<ProjectVars>();
 
 // Published for the ingest body's $ref (the route itself names no zod schema for it).
@@ -214,4 +368,34 @@ eventsRoutes.openapi(readEvent, async (c) => {
     },
     200,
   );
+});
+
+/** The explorer's list: filters, full-text search (FTS5, ranked, with snippets), keyset pages; one SQL statement a page. */
+eventsRoutes.openapi(listEventsRoute, async (c) => {
+  const q = c.req.valid("query");
+  const after = q.cursor === undefined ? undefined : (decodeListCursor(q.cursor) ?? undefined);
+  const match = q.q === undefined ? undefined : (ftsQuery(q.q) ?? undefined);
+  if (after && (after.score !== undefined) !== (match !== undefined)) {
+    const message = match === undefined ? "was answered for a search (q); send the same q" : "was answered without q; start a search without a cursor";
+    throw new ApiError(400, "validation_failed", `cursor: ${message}`, { errors: [{ path: "cursor", message }] });
+  }
+  const page = await listEvents(c.env.DB, c.get("project"), {
+    filters: {
+      source: q.source,
+      type: q.type,
+      model: q.model,
+      outcome: q.outcome,
+      sessionId: q.session_id,
+      minValue: q.min_value,
+      maxValue: q.max_value,
+      highValue: q.high_value === undefined ? undefined : q.high_value === "true",
+      hasFeedback: q.has_feedback === undefined ? undefined : q.has_feedback === "true",
+      from: q.from === undefined ? undefined : Date.parse(q.from),
+      to: q.to === undefined ? undefined : Date.parse(q.to),
+    },
+    match,
+    limit: q.limit,
+    after,
+  });
+  return c.json({ events: page.rows.map(summary), next_cursor: page.next ? encodeListCursor(page.next) : null }, 200);
 });

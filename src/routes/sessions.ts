@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { readSessionPage, sessionExists } from "../adapters/session-store";
+import { listSessions, readSessionPage, sessionExists } from "../adapters/session-store";
 import { withMessages } from "../domain/conversation";
 import { eventV2Schema, outcomeSchema, ratingSchema, type StoredEvent } from "../domain/event-schema";
 import { upcastEvent } from "../domain/upcast";
@@ -73,8 +73,66 @@ const readSession = createRoute({
   },
 });
 
+const sessionListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(SESSION_PAGE_MAX).default(50).describe(`sessions a page holds, 1-${SESSION_PAGE_MAX} (default 50)`),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,15}$/, { message: "must be a next_cursor this route answered" })
+    .optional()
+    .describe("opaque: the previous page's next_cursor"),
+});
+
+const sessionListSchema = named(
+  z.strictObject({
+    sessions: z.array(
+      z.strictObject({
+        session_id: z.string(),
+        events: z.number().int().describe("events of the session stored in this project"),
+        first_received_at: isoTime.describe("when the server received its first event"),
+        last_received_at: isoTime.describe("when the server received its latest event"),
+        sources: z.array(z.string()).describe("the sources of its events, sorted"),
+      }),
+    ),
+    next_cursor: z.string().nullable().describe("pass as cursor for the next page; null on the last page"),
+  }),
+  "SessionList",
+);
+
+const listSessionsRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["events"],
+  summary: "Recent sessions, with their event counts",
+  description:
+    "The project's sessions (events sent with a `session_id`), newest activity first (by server order of each session's latest event), a page at a time.",
+  ...requires("project"),
+  request: { query: sessionListQuery },
+  responses: {
+    200: json("a page of sessions", sessionListSchema),
+    ...errorResponses("project", { 400: "a limit outside 1-200, or a cursor this route did not answer (`validation_failed`, naming the field)" }),
+  },
+});
+
 export const sessionRoutes = routeApp<ProjectVars>();
 sessionRoutes.use("*", requireProjectKey);
+
+sessionRoutes.openapi(listSessionsRoute, async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const page = await listSessions(c.env.DB, c.get("project"), limit, cursor === undefined ? null : Number(cursor));
+  return c.json(
+    {
+      sessions: page.sessions.map((s) => ({
+        session_id: s.sessionId,
+        events: s.events,
+        first_received_at: new Date(s.firstReceivedAt).toISOString(),
+        last_received_at: new Date(s.lastReceivedAt).toISOString(),
+        sources: s.sources,
+      })),
+      next_cursor: page.nextBefore === null ? null : String(page.nextBefore),
+    },
+    200,
+  );
+});
 
 /** The stored event upcast to the current schema, with its conversation; one this build cannot upcast is shown as stored. */
 function readable(event: StoredEvent, version: number): StoredEvent {

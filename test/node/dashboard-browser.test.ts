@@ -28,7 +28,7 @@ function storage(page: Page, area: "localStorage" | "sessionStorage"): Promise<R
   return page.evaluate(`({ ...${area} })`);
 }
 
-describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
+describe.skipIf(skip)("the explorer's overview at GET / in headless Chromium", () => {
   let gleaner: GleanerProcess | undefined;
   let browser: Browser | undefined;
   let key = "";
@@ -89,12 +89,12 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     const context = await browser!.newContext();
     const page = await context.newPage();
     await page.goto(`${gleaner!.base}/`);
-    await page.waitForSelector("#login:not([hidden])");
-    expect(await page.textContent("#login-message")).toContain("Paste the admin token");
-    await page.fill("#token", "not-the-token");
-    await page.click("#token-form button");
-    expect(await textWhen(page, "#login-message", /refused/)).toContain("401");
-    expect(await page.isHidden("#dashboard")).toBe(true);
+    await page.waitForSelector("#signin:not([hidden])");
+    expect(await page.textContent("#signin-message")).toContain("Paste the admin token");
+    await page.fill("#signin-admin", "not-the-token");
+    await page.click("#signin-form button");
+    expect(await textWhen(page, "#signin-message", /refused/)).toContain("401");
+    expect(await page.isHidden("#app")).toBe(true);
     await context.close();
   });
 
@@ -121,8 +121,8 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
       await route.fulfill({ response, json: overview });
     });
     await page.goto(`${gleaner!.base}/`);
-    await page.fill("#token", ADMIN_TOKEN);
-    await page.click("#token-form button");
+    await page.fill("#signin-admin", ADMIN_TOKEN);
+    await page.click("#signin-form button");
     expect(await textWhen(page, "#patterns", /Rotate logs/)).toContain("Rotate logs without losing lines <script>");
     expect(await page.textContent("#patterns")).toContain("value 0.82");
     expect(await page.locator("#patterns script").count()).toBe(0);
@@ -138,8 +138,8 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     const { context, page, problems, outside } = await watchedPage();
 
     await page.goto(`${gleaner!.base}/?every=1`);
-    await page.fill("#token", ADMIN_TOKEN);
-    await page.click("#token-form button");
+    await page.fill("#signin-admin", ADMIN_TOKEN);
+    await page.click("#signin-form button");
     expect(await textWhen(page, "#received", /^80$/)).toBe("80");
 
     // More events while the page polls, so throughput moves between polls.
@@ -176,7 +176,7 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     // The token survives a reload: no second prompt.
     await page.reload();
     expect(await textWhen(page, "#received", /^380$/)).toBe("380");
-    expect(await page.isHidden("#login")).toBe(true);
+    expect(await page.isHidden("#signin")).toBe(true);
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
@@ -187,13 +187,13 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     await page.goto(`${gleaner!.base}/`);
     await page.evaluate(`localStorage.setItem("gleaner.adminToken", ${JSON.stringify(ADMIN_TOKEN)})`);
     await page.reload();
-    await page.waitForSelector("#login:not([hidden])");
-    expect(await page.textContent("#login")).toContain("sessionStorage");
+    await page.waitForSelector("#signin:not([hidden])");
+    expect(await page.textContent("#signin")).toContain("sessionStorage");
     expect(await storage(page, "localStorage")).toEqual({});
 
-    await page.fill("#token", ADMIN_TOKEN);
-    await page.click("#token-form button");
-    await page.waitForSelector("#dashboard:not([hidden])");
+    await page.fill("#signin-admin", ADMIN_TOKEN);
+    await page.click("#signin-form button");
+    await page.waitForSelector("#app:not([hidden])");
     expect(await storage(page, "localStorage")).toEqual({});
 
     // Same tab, the API reference: the admin token is already filled in, and typing a project key stores it nowhere on disk.
@@ -206,8 +206,8 @@ describe.skipIf(skip)("the dashboard at GET / in headless Chromium", () => {
     // Another tab of the same browser asks again.
     const other = await context.newPage();
     await other.goto(`${gleaner!.base}/`);
-    await other.waitForSelector("#login:not([hidden])");
-    expect(await other.isHidden("#dashboard")).toBe(true);
+    await other.waitForSelector("#signin:not([hidden])");
+    expect(await other.isHidden("#app")).toBe(true);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -60,4 +60,31 @@ describe.each(stores)("VectorStore contract: %s", (name, make, available) => {
     expect(hits![0]!.id).toBe("a");
     expect(hits).toHaveLength(3);
   });
+
+  it.skipIf(!available)("sees an in-place upsert made after a search (no stale reads)", async () => {
+    const c = `${collection}_stale`;
+    const writer = make(c);
+    await writer.upsert([
+      { id: "s1", project: "p1", vector: unit([1, 0, 0, 0]), payload: { source: "s1", tags: [], value: 0.1 } },
+      { id: "s2", project: "p1", vector: unit([0, 1, 0, 0]), payload: { source: "s1", tags: [], value: 0.2 } },
+    ]);
+    const reader = make(c);
+    const [before] = await reader.searchBatch([{ project: "p1", vector: unit([0, 0, 1, 0]), limit: 1, filter: { source: "s2" } }]);
+    expect(before).toEqual([]);
+    const [first] = await reader.searchBatch([{ project: "p1", vector: unit([0, 0, 1, 0]), limit: 2 }]);
+    expect(first!.map((h) => h.score)).toEqual([expect.closeTo(0, 5), expect.closeTo(0, 5)]);
+    // Another writer (another request, another isolate) moves s2 in place and changes its payload.
+    await make(c).upsert([{ id: "s2", project: "p1", vector: unit([0, 0, 1, 0]), payload: { source: "s2", tags: [], value: 0.2 } }]);
+    const [after, filtered] = await reader.searchBatch([
+      { project: "p1", vector: unit([0, 0, 1, 0]), limit: 1 },
+      { project: "p1", vector: unit([0, 0, 1, 0]), limit: 1, filter: { source: "s2" } },
+    ]);
+    expect(after!.map((h) => h.id)).toEqual(["s2"]);
+    expect(after![0]!.score).toBeCloseTo(1, 5);
+    expect(filtered!.map((h) => h.id)).toEqual(["s2"]);
+    // And a point added since is found too.
+    await make(c).upsert([{ id: "s3", project: "p1", vector: unit([0, 0, 0, 1]), payload: { source: "s1", tags: [], value: 0.3 } }]);
+    const [added] = await reader.searchBatch([{ project: "p1", vector: unit([0, 0, 0, 1]), limit: 1 }]);
+    expect(added!.map((h) => h.id)).toEqual(["s3"]);
+  });
 });
