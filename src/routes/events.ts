@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { incrementCounter } from "../adapters/counters";
 import { type EventListCursor, type EventListRow, ftsQuery, listEvents, SNIPPET_CLOSE, SNIPPET_OPEN } from "../adapters/event-list-store";
+import { eventLineage } from "../adapters/event-lineage-store";
 import { findEvent } from "../adapters/event-store";
 import { currentPressure, pressureBudget } from "../adapters/pressure";
 import { withMessages } from "../domain/conversation";
@@ -147,6 +148,73 @@ const readEvent = createRoute({
   request: { params: eventIdParam },
   responses: {
     200: json("the event, its schema version and processing status", storedEventSchema),
+    ...errorResponses("project", { 400: "an empty id, or one over 200 characters (`validation_failed`)", 404: "no such event in this project" }),
+  },
+});
+
+/** Most rows each list of GET /v1/events/{id}/lineage holds. */
+const LINEAGE_MAX = 100;
+
+const eventLineageSchema = named(
+  z.strictObject({
+    feedback: z
+      .array(
+        z.strictObject({
+          rating: z.number().int(),
+          comment: z.string().nullable(),
+          outcome: z.string().nullable(),
+          correction: z.unknown().describe("the better answer sent with the rating: text or an assistant message; null when none"),
+          received_at: isoTime,
+        }),
+      )
+      .describe(`feedback sent for the event's id or its interaction id, newest first (at most ${LINEAGE_MAX})`),
+    patterns: z
+      .array(z.strictObject({ id: z.string(), problem: z.string().nullable(), support: z.number().int(), quality: z.number().nullable() }))
+      .describe(`the patterns this event is evidence of, by support (at most ${LINEAGE_MAX})`),
+    examples: z
+      .array(
+        z.strictObject({
+          dataset: z.string(),
+          content_hash: z.string(),
+          kind: z.string().describe("chat or preference"),
+          split: z.string(),
+          removed_at: isoTime.nullable().describe("when the example was removed from its dataset; null while it is in it"),
+        }),
+      )
+      .describe(`dataset examples built from this event (as their event or one of their source events), newest first (at most ${LINEAGE_MAX})`),
+  }),
+  "EventLineage",
+);
+
+const eventLineageRoute = createRoute({
+  method: "get",
+  path: "/{id}/lineage",
+  tags: ["events"],
+  summary: "What an event fed",
+  description:
+    "The feedback history of an event (every rating, with its comment, outcome and correction), the patterns it is a source of and the dataset examples built from it.",
+  ...requires("project"),
+  request: { params: eventIdParam },
+  responses: {
+    200: json("the event's feedback, patterns and dataset examples", eventLineageSchema, {
+      rated: {
+        summary: "an event rated twice, distilled into a pattern and kept in the default dataset",
+        value: {
+          feedback: [
+            {
+              rating: -1,
+              comment: "too vague",
+              outcome: null,
+              correction: "Use logrotate with copytruncate and rotate weekly.",
+              received_at: "2026-11-23T10:05:00.000Z",
+            },
+            { rating: 1, comment: null, outcome: "success", correction: null, received_at: "2026-11-23T10:01:00.000Z" },
+          ],
+          patterns: [{ id: "pat-1", problem: "Logs fill the disk", support: 3, quality: 0.81 }],
+          examples: [{ dataset: "default", content_hash: "9f2c", kind: "chat", split: "train", removed_at: null }],
+        },
+      },
+    }),
     ...errorResponses("project", { 400: "an empty id, or one over 200 characters (`validation_failed`)", 404: "no such event in this project" }),
   },
 });
@@ -398,4 +466,20 @@ eventsRoutes.openapi(listEventsRoute, async (c) => {
     after,
   });
   return c.json({ events: page.rows.map(summary), next_cursor: page.next ? encodeListCursor(page.next) : null }, 200);
+});
+
+/** The event page's lineage: its feedback history, its patterns and its dataset examples; one D1 batch. */
+eventsRoutes.openapi(eventLineageRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const lineage = await eventLineage(c.env.DB, c.get("project"), id, LINEAGE_MAX);
+  if (!lineage) throw new ApiError(404, "not_found", `no event with id '${id}' in this project`);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return c.json(
+    {
+      feedback: lineage.feedback.map((f) => ({ ...f, received_at: iso(f.received_at) })),
+      patterns: lineage.patterns,
+      examples: lineage.examples.map((e) => ({ ...e, removed_at: e.removed_at === null ? null : iso(e.removed_at) })),
+    },
+    200,
+  );
 });

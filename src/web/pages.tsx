@@ -280,8 +280,14 @@ const Event: FC = () => (
     <Card title="Details">
       <dl id="meta" class="meta-list" />
     </Card>
-    <Card title="Feedback">
-      <ul class="items" id="feedback" />
+    <Card title="Feedback history">
+      <ul class="items" id="feedback" aria-live="polite" />
+    </Card>
+    <Card title="Fed into">
+      <h3>Patterns</h3>
+      <ul class="items" id="lineage-patterns" />
+      <h3>Dataset examples</h3>
+      <ul class="items" id="lineage-examples" />
     </Card>
     <Card title="Raw JSON" class="full">
       <details>

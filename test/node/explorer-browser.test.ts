@@ -215,6 +215,16 @@ describe.skipIf(skip)("the explorer in headless Chromium", () => {
     expect(await page.textContent("#rate-status")).toMatch(/now .* \(was /);
   });
 
+  it("shows an event's feedback history after Rate good, and its dataset example", async () => {
+    await open("/events/ex-1");
+    await textWhen("#lineage-examples", /default/);
+    expect(await page.getAttribute("#lineage-examples a", "href")).toBe("/datasets/default");
+    expect(await page.textContent("#feedback")).toContain("sent with the event");
+    await page.getByRole("button", { name: "Rate good" }).click();
+    await textWhen("#feedback", /rated good \(\+1\)/);
+    expect(await page.locator("#feedback li.feedback-entry").count()).toBe(1);
+  });
+
   it("shows a session's timeline, the patterns and a pattern's evidence", async () => {
     await open("/sessions/sess-explorer");
     await waitFor(async () => ((await page.locator("#timeline li").count()) === 5 ? true : undefined), 15_000);

@@ -1,13 +1,14 @@
 import { ApiFailure, api, describeFailure } from "./api";
 import { byId, fill, h, link, note } from "./dom";
 import { fmtNum, fmtTime, fmtValue } from "./format";
-import { COMPONENTS, type Message, type Score, type StoredEvent } from "./types";
+import { COMPONENTS, type EventLineage, type Message, type Score, type StoredEvent } from "./types";
 
 /**
  * One event: its conversation (roles, tool calls with their arguments, tool
  * results, long text collapsed), its score and why (each component with its
- * weight and contribution), its feedback, rate buttons that POST
- * /v1/feedback and wait for the re-score, and the raw JSON.
+ * weight and contribution), its feedback history and the patterns and dataset
+ * examples it fed (GET /v1/events/{id}/lineage), rate buttons that POST
+ * /v1/feedback, refresh the history and wait for the re-score, and the raw JSON.
  */
 const LONG = 600;
 
@@ -141,20 +142,90 @@ function meta(ev: StoredEvent): void {
   );
 }
 
-function feedbackList(ev: StoredEvent): void {
-  const list = Array.isArray(ev.feedback) ? (ev.feedback as Record<string, unknown>[]) : [];
-  const own = ev.event.feedback;
-  const items = list.map((f) =>
-    h("li", {}, `rating ${fmtValue(f.rating)}`, f.at ? ` · ${fmtTime(String(f.at))}` : "", f.comment ? ` · ${String(f.comment)}` : ""),
+const RATINGS: Record<string, string> = { "1": "good", "0": "neutral", "-1": "bad" };
+
+/** A correction as text: a string, or an assistant message's text (and its tool calls' names). */
+function correctionText(c: unknown): string {
+  if (typeof c === "string") return c;
+  if (c && typeof c === "object") {
+    const m = c as Message;
+    const calls = (m.tool_calls ?? []).map((t) => `tool call ${t.function.name}`);
+    return [textOf(m.content), ...calls].filter(Boolean).join("\n") || JSON.stringify(c);
+  }
+  return fmtValue(c);
+}
+
+/** The feedback history, newest first: every rating with its time, comment, outcome and correction; then the event's own. */
+function renderFeedback(own: unknown, feedback: EventLineage["feedback"]): void {
+  const items: Node[] = feedback.map((f) =>
+    h(
+      "li",
+      { class: "feedback-entry" },
+      h("span", { class: "title" }, `rated ${RATINGS[String(f.rating)] ?? fmtValue(f.rating)} (${f.rating > 0 ? "+" : ""}${f.rating})`),
+      h("span", { class: "meta" }, ` · ${fmtTime(f.received_at)}`, f.outcome ? ` · outcome ${f.outcome}` : ""),
+      f.comment ? h("div", {}, f.comment) : null,
+      f.correction !== null && f.correction !== undefined
+        ? h("div", { class: "correction" }, h("span", { class: "muted" }, "correction: "), body(correctionText(f.correction)))
+        : null,
+    ),
   );
-  if (own !== undefined && own !== null) items.unshift(h("li", {}, `sent with the event: ${fmtValue(own)}`));
-  fill(byId("feedback"), items.length ? items : h("li", { class: "none" }, "none yet"));
+  if (own !== undefined && own !== null) items.push(h("li", {}, `sent with the event: ${fmtValue(own)}`));
+  fill(byId("feedback"), items.length ? items : h("li", { class: "none" }, "No feedback yet."));
+}
+
+/** The patterns this event is evidence of and the dataset examples built from it. */
+function renderFed(lineage: EventLineage): void {
+  fill(
+    byId("lineage-patterns"),
+    lineage.patterns.length
+      ? lineage.patterns.map((p) =>
+          h(
+            "li",
+            {},
+            link(`/patterns/${encodeURIComponent(p.id)}`, p.problem ?? p.id),
+            h("span", { class: "meta" }, ` · support ${p.support} · quality ${fmtNum(p.quality)}`),
+          ),
+        )
+      : h("li", { class: "none" }, "No pattern was distilled from this event."),
+  );
+  fill(
+    byId("lineage-examples"),
+    lineage.examples.length
+      ? lineage.examples.map((e) =>
+          h(
+            "li",
+            {},
+            link(`/datasets/${encodeURIComponent(e.dataset)}`, e.dataset),
+            h(
+              "span",
+              { class: "meta" },
+              ` · ${e.kind} · ${e.split} · ${e.content_hash.slice(0, 12)}`,
+              e.removed_at ? ` · removed ${fmtTime(e.removed_at)}` : "",
+            ),
+          ),
+        )
+      : h("li", { class: "none" }, "In no dataset."),
+  );
 }
 
 export function renderEventPage(id: string): void {
   const scoreEl = byId("score");
   const status = byId("rate-status");
   let current: number | null | undefined;
+  let own: unknown;
+
+  async function loadLineage(): Promise<void> {
+    try {
+      const lineage = await api<EventLineage>(`/v1/events/${encodeURIComponent(id)}/lineage`, "project");
+      renderFeedback(own, lineage.feedback);
+      renderFed(lineage);
+    } catch (err) {
+      const failed = note(describeFailure(err, "The feedback history"), "error");
+      fill(byId("feedback"), h("li", {}, failed));
+      fill(byId("lineage-patterns"), h("li", { class: "none" }, "not available"));
+      fill(byId("lineage-examples"), h("li", { class: "none" }, "not available"));
+    }
+  }
 
   async function loadScore(): Promise<Score | null> {
     try {
@@ -171,8 +242,9 @@ export function renderEventPage(id: string): void {
       const ev = await api<StoredEvent>(`/v1/events/${encodeURIComponent(id)}`, "project");
       renderConversation(byId("conversation"), ev.event.messages ?? []);
       meta(ev);
-      feedbackList(ev);
+      own = ev.event.feedback;
       byId("raw").textContent = JSON.stringify(ev, null, 2);
+      void loadLineage();
     } catch (err) {
       fill(byId("conversation"), note(describeFailure(err, `Event ${id}`), "error"));
     }
@@ -198,6 +270,7 @@ export function renderEventPage(id: string): void {
       return;
     }
     status.textContent = `rated ${rating > 0 ? "good" : rating < 0 ? "bad" : "neutral"}: waiting for the re-score…`;
+    await loadLineage();
     // Feedback re-scores the event within seconds: poll until the value moves (or give up after 30 s).
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
@@ -207,6 +280,7 @@ export function renderEventPage(id: string): void {
         current = score.value;
         renderScore(scoreEl, score, before);
         status.textContent = `rated: the value is now ${fmtNum(score.value)} (was ${fmtNum(before)})`;
+        await loadLineage();
         return;
       }
     }

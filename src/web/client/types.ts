@@ -54,3 +54,10 @@ export interface Score {
 }
 
 export const COMPONENTS = ["outcome", "feedback", "reusability", "complexity", "novelty", "quality"] as const;
+
+/** GET /v1/events/{id}/lineage: what one event fed. */
+export interface EventLineage {
+  feedback: { rating: number; comment: string | null; outcome: string | null; correction: unknown; received_at: string }[];
+  patterns: { id: string; problem: string | null; support: number; quality: number | null }[];
+  examples: { dataset: string; content_hash: string; kind: string; split: string; removed_at: string | null }[];
+}
