@@ -146,13 +146,32 @@ const startupRows = startup
       },
     ]
   : [];
-const extraRows = [...startupRows, ...(flood ? floodRows(flood) : [])];
+const ing = figures.ingest;
+/** The bare D1 worker on the same runner (bench/baseline/bare-d1-worker.js), measured in the ingest suite's rounds. */
+const bareD1Rows = ing
+  ? [
+      {
+        measure: "ingest events/s vs the bare D1 worker (same runner, migrated inbox, one json_each INSERT per request)",
+        gleaner: ing.ingestEventsPerS.toFixed(0),
+        baseline: `bare D1 worker ${ing.bareD1EventsPerS.toFixed(0)} (${ing.bareD1MbPerS.toFixed(1)} MB/s; p50 / p99 ${ing.p50.bareD1} / ${ing.p99.bareD1} ms)`,
+        ratio: `${(ing.ingestEventsPerS / ing.bareD1EventsPerS).toFixed(2)}×`,
+        target: "≥ 0.8×",
+        met: ing.ingestEventsPerS >= 0.8 * ing.bareD1EventsPerS ? ("yes" as const) : ("no" as const),
+      },
+    ]
+  : [];
+const extraRows = [...bareD1Rows, ...startupRows, ...(flood ? floodRows(flood) : [])];
 const table = markdownTable([...rows(figures), ...extraRows]);
 console.log(`\n${table}\n`);
 const baseJson = latestJson(figures, machine, command, started, seconds);
+const ingestKeys = {
+  bare_d1_events_per_s: ing ? Math.round(ing.bareD1EventsPerS) : null,
+  ingest_mb_per_s: ing ? Math.round(ing.ingestMbPerS * 100) / 100 : null,
+};
 const startupKeys = { idle_rss_mb: startup ? Math.round(startup.idleTreeMb) : null, startup_s: startup ? Math.round(startup.startupS * 100) / 100 : null };
 const json = {
   ...baseJson,
+  ...ingestKeys,
   ...startupKeys,
   table: [...baseJson.table, ...extraRows],
   details: { ...baseJson.details, ...(flood ? { flood } : {}), ...(startup ? { startup } : {}) },

@@ -1,5 +1,6 @@
 import { createKey, stats } from "../lib/client";
 import { EventFactory } from "../lib/events";
+import { startBareD1 } from "../baseline/bare-d1";
 import { startBaseline } from "../lib/baseline";
 import { startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
 import { drive, type LoadResult } from "../lib/load";
@@ -8,6 +9,8 @@ export interface IngestRound {
   ceiling: LoadResult;
   gleaner: LoadResult & { eventsPerS: number; mbPerS: number; stored: number };
   baseline: LoadResult & { eventsPerS: number; mbPerS: number };
+  /** The bare D1 worker (bench/baseline/bare-d1-worker.js): same runner, same migrated inbox, one json_each INSERT. */
+  bareD1: LoadResult & { eventsPerS: number; mbPerS: number };
 }
 
 export interface IngestFigure {
@@ -18,8 +21,10 @@ export interface IngestFigure {
   ingestMbPerS: number;
   baselineEventsPerS: number;
   baselineMbPerS: number;
-  p50: { ceiling: number; gleaner: number; baseline: number };
-  p99: { ceiling: number; gleaner: number; baseline: number };
+  bareD1EventsPerS: number;
+  bareD1MbPerS: number;
+  p50: { ceiling: number; gleaner: number; baseline: number; bareD1: number };
+  p99: { ceiling: number; gleaner: number; baseline: number; bareD1: number };
   eventBytes: number;
   storedAll: boolean;
   non2xx: number;
@@ -79,7 +84,24 @@ async function round(seconds: number, connections: number): Promise<IngestRound>
   } finally {
     await b.stop();
   }
-  return { ceiling, gleaner, baseline };
+  const bareDir = tempDir("gleaner-bench-bare-d1-");
+  const d = await startBareD1(bareDir);
+  let bareD1: IngestRound["bareD1"];
+  try {
+    const factory = new EventFactory("ingest");
+    const load = await drive({
+      url: `${d.base}/v1/events`,
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: () => factory.body(BATCH).text,
+      connections,
+      duration: seconds,
+    });
+    bareD1 = asIngest(load, bytesPerRequest);
+  } finally {
+    await d.stop();
+  }
+  return { ceiling, gleaner, baseline, bareD1 };
 }
 
 export async function measureIngest(o: { rounds: number; seconds: number; connections: number }): Promise<IngestFigure> {
@@ -93,12 +115,14 @@ export async function measureIngest(o: { rounds: number; seconds: number; connec
     ingestMbPerS: m((r) => r.gleaner.mbPerS),
     baselineEventsPerS: m((r) => r.baseline.eventsPerS),
     baselineMbPerS: m((r) => r.baseline.mbPerS),
-    p50: { ceiling: m((r) => r.ceiling.p50Ms), gleaner: m((r) => r.gleaner.p50Ms), baseline: m((r) => r.baseline.p50Ms) },
-    p99: { ceiling: m((r) => r.ceiling.p99Ms), gleaner: m((r) => r.gleaner.p99Ms), baseline: m((r) => r.baseline.p99Ms) },
+    bareD1EventsPerS: m((r) => r.bareD1.eventsPerS),
+    bareD1MbPerS: m((r) => r.bareD1.mbPerS),
+    p50: { ceiling: m((r) => r.ceiling.p50Ms), gleaner: m((r) => r.gleaner.p50Ms), baseline: m((r) => r.baseline.p50Ms), bareD1: m((r) => r.bareD1.p50Ms) },
+    p99: { ceiling: m((r) => r.ceiling.p99Ms), gleaner: m((r) => r.gleaner.p99Ms), baseline: m((r) => r.baseline.p99Ms), bareD1: m((r) => r.bareD1.p99Ms) },
     eventBytes: Buffer.byteLength(new EventFactory("sample").next().json),
     // Every 2xx committed its 100 events; beyond them only the requests still in flight when the load stopped.
     storedAll: rounds.every((r) => r.gleaner.stored >= r.gleaner.ok2xx * BATCH && r.gleaner.stored <= (r.gleaner.ok2xx + o.connections) * BATCH),
-    non2xx: rounds.reduce((n, r) => n + (r.gleaner.requests - r.gleaner.ok2xx) + (r.baseline.requests - r.baseline.ok2xx), 0),
+    non2xx: rounds.reduce((n, r) => n + (r.gleaner.requests - r.gleaner.ok2xx) + (r.baseline.requests - r.baseline.ok2xx) + (r.bareD1.requests - r.bareD1.ok2xx), 0),
   };
 }
 

@@ -6,8 +6,10 @@ import { incrementCounter } from "./counters";
  * Writes a whole chunk with one statement: the events travel as one JSON
  * parameter expanded by json_each. Local D1 refuses more than 100 bound
  * parameters per statement and statement count dominates cost, so this beats
- * multi-row VALUES lists. ON CONFLICT makes a replayed request a no-op, and
- * RETURNING tells which ids were new.
+ * multi-row VALUES lists. ON CONFLICT makes a replayed request a no-op. No
+ * RETURNING: handing 100 ids back per chunk cost the worker more than the
+ * insert's own JavaScript (profile in bench/results/2026-12-01-ingest-bare-d1.md);
+ * the chunk's batch row counts what was new instead (see storeChunks).
  */
 const INSERT_CHUNK = `
 INSERT INTO events (project, event_id, batch_id, schema_version, type, source, client_timestamp,
@@ -16,12 +18,12 @@ SELECT ?1, e.value ->> '$[1].id', ?2, ?3, e.value ->> '$[1].type', e.value ->> '
        e.value ->> '$[1].timestamp', e.value ->> '$[0]', e.value ->> '$[1].interaction_id', ?4, 'received',
        e.value -> '$[1]'
 FROM json_each(?5) AS e WHERE true
-ON CONFLICT (project, event_id) DO NOTHING
-RETURNING event_id`;
+ON CONFLICT (project, event_id) DO NOTHING`;
 
 const INSERT_BATCH_ROW = `
 INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at)
-SELECT ?1, ?2, count(*), ?3, ?3 FROM events WHERE batch_id = ?1 HAVING count(*) > 0`;
+SELECT ?1, ?2, count(*), ?3, ?3 FROM events WHERE batch_id = ?1 HAVING count(*) > 0
+RETURNING event_count`;
 
 export interface ChunkToStore {
   batchId: string;
@@ -47,36 +49,42 @@ export async function storeChunks(
     statements.push(db.prepare(INSERT_CHUNK).bind(project, chunk.batchId, CURRENT_SCHEMA_VERSION, receivedAt, param));
     statements.push(db.prepare(INSERT_BATCH_ROW).bind(chunk.batchId, project, receivedAt));
   }
-  statements.push(
-    db
-      .prepare(
-        `INSERT INTO counters (name, labels, value)
-         SELECT 'events_received_total', '', count(*) FROM events WHERE batch_id IN (SELECT value FROM json_each(?1)) AND true
-         ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value`,
-      )
-      .bind(JSON.stringify(chunks.map((c) => c.batchId))),
-  );
   const candidates = chunks.reduce((n, c) => n + c.events.length, 0);
-  // Duplicates: valid events that hit an existing id, plus ids repeated within the request.
+  // Both counters in one statement: events received, and duplicates (valid events that hit an existing id,
+  // plus ids repeated within the request).
   statements.push(
     db
       .prepare(
-        `INSERT INTO counters (name, labels, value)
-         SELECT 'duplicates_total', '', ?2 - count(*) FROM events WHERE batch_id IN (SELECT value FROM json_each(?1)) AND true
+        `WITH stored AS (SELECT count(*) AS n FROM events WHERE batch_id IN (SELECT value FROM json_each(?1)))
+         INSERT INTO counters (name, labels, value)
+         SELECT 'events_received_total', '', n FROM stored
+         UNION ALL SELECT 'duplicates_total', '', ?2 - n FROM stored WHERE true
          ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value`,
       )
       .bind(JSON.stringify(chunks.map((c) => c.batchId)), candidates + tally.repeatedInRequest),
   );
   if (tally.rejected > 0) statements.push(incrementCounter(db, "events_rejected_total", tally.rejected, 'reason="invalid"'));
   statements.push(...alongWith);
-  const results = await db.batch<{ event_id: string }>(statements);
+  const results = await db.batch<{ event_count: number }>(statements);
   const inserted = new Set<string>();
   const storedBatchIds: string[] = [];
+  /** Chunks where some ids already existed: which were new is read back (rare: a replayed or overlapping request). */
+  const partial: ChunkToStore[] = [];
   chunks.forEach((chunk, i) => {
-    const rows = results[i * 2]?.results ?? [];
-    for (const row of rows) inserted.add(row.event_id);
-    if (rows.length > 0) storedBatchIds.push(chunk.batchId);
+    const count = results[i * 2 + 1]?.results[0]?.event_count ?? 0;
+    if (count === 0) return;
+    storedBatchIds.push(chunk.batchId);
+    if (count === chunk.events.length) for (const e of chunk.events) inserted.add(e.id);
+    else partial.push(chunk);
   });
+  if (partial.length > 0) {
+    // The rows carrying a chunk's (fresh, random) batch id are exactly the ones this insert wrote:
+    // ON CONFLICT DO NOTHING leaves an existing row's batch id as it was.
+    const read = await db.batch<{ event_id: string }>(
+      partial.map((c) => db.prepare("SELECT event_id FROM events WHERE batch_id = ?1 AND project = ?2").bind(c.batchId, project)),
+    );
+    for (const r of read) for (const row of r.results) inserted.add(row.event_id);
+  }
   return { inserted, storedBatchIds };
 }
 

@@ -36,9 +36,25 @@ const MIGHT_HOLD_SECRET: RegExp | null = (() => {
 /** Header-like fields whose whole value is a credential, whatever it looks like. */
 const CREDENTIAL_FIELD = /^(?:(?:proxy-)?authorization|cookie|set-cookie|x-api-key|api[_-]?key)$/i;
 
+/**
+ * Short strings that repeat on every line (route templates, methods, job
+ * names) are scrubbed once: their verdict is kept in a small bounded memo.
+ */
+const SCRUBBED = new Map<string, string>();
+const MEMO_MAX_ENTRIES = 512;
+const MEMO_MAX_LENGTH = 64;
+
 function scrubString(s: string): string {
-  if (MIGHT_HOLD_SECRET && !MIGHT_HOLD_SECRET.test(s)) return s;
-  return redactText(s, LOG_RULES, new Map());
+  if (s.length <= MEMO_MAX_LENGTH) {
+    const known = SCRUBBED.get(s);
+    if (known !== undefined) return known;
+  }
+  const out = MIGHT_HOLD_SECRET && !MIGHT_HOLD_SECRET.test(s) ? s : redactText(s, LOG_RULES, new Map());
+  if (s.length <= MEMO_MAX_LENGTH) {
+    if (SCRUBBED.size >= MEMO_MAX_ENTRIES) SCRUBBED.clear();
+    SCRUBBED.set(s, out);
+  }
+  return out;
 }
 
 function logValue(key: string, value: unknown): unknown {
@@ -57,10 +73,34 @@ function logValue(key: string, value: unknown): unknown {
  * log("info", "chunk processed", { request_id, batch_id, events: 12 });
  */
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields }, logValue);
+  const line = flatLine(level, msg, fields) ?? JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields }, logValue);
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);
+}
+
+/**
+ * The same line as the generic path for the common case, every field a
+ * string, a finite number, a boolean or null (the per-request line), built
+ * without a replacer call per key; undefined when a field is anything else.
+ * Strings are scrubbed exactly as logValue does.
+ */
+function flatLine(level: Level, msg: string, fields: Record<string, unknown>): string | undefined {
+  let out = `{"level":${JSON.stringify(scrubString(level))},"msg":${JSON.stringify(scrubString(msg))},"time":${JSON.stringify(scrubString(new Date().toISOString()))}`;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    // Keys the generic path would place or override differently (its fixed three, array indices).
+    if (key === "level" || key === "msg" || key === "time" || /^\d+$/.test(key)) return undefined;
+    const value = fields[key];
+    let text: string;
+    if (typeof value === "string") text = JSON.stringify(logValue(key, value));
+    else if (typeof value === "number") text = Number.isFinite(value) ? String(value) : "null";
+    else if (typeof value === "boolean" || value === null) text = String(value);
+    else if (value === undefined) continue;
+    else return undefined;
+    out += `,${JSON.stringify(key)}:${text}`;
+  }
+  return `${out}}`;
 }
 
 /** A bounded label for an error: which kind of thing failed, never its message. */

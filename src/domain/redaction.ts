@@ -144,15 +144,23 @@ function scrub(value: unknown, rules: readonly RedactionRule[], keyRules: readon
     return changed ? next : value;
   }
   if (value && typeof value === "object") {
-    let changed = false;
-    const next: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const keyRule = isSecretScalar(v) ? keyRuleFor(k, value, keyRules) : undefined;
-      const r = keyRule ? replaceNamedSecret(v as string | number, keyRule, rules, counts) : scrub(v, rules, keyRules, counts);
-      changed ||= r !== v;
-      next[k] = r;
+    // The copy is made only once something changed (most objects hold nothing to scrub).
+    let next: Record<string, unknown> | undefined;
+    const keys = Object.keys(value);
+    const source = value as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const v = source[k];
+      // The key test first: it is cheap and rarely passes; both checks are pure, so the order changes no outcome.
+      const keyRule = typeof v === "string" || typeof v === "number" ? keyRuleFor(k, value, keyRules) : undefined;
+      const r = keyRule && isSecretScalar(v) ? replaceNamedSecret(v, keyRule, rules, counts) : scrub(v, rules, keyRules, counts);
+      if (next === undefined && r !== v) {
+        next = {};
+        for (let j = 0; j < i; j++) next[keys[j] as string] = source[keys[j] as string];
+      }
+      if (next !== undefined) next[k] = r;
     }
-    return changed ? next : value;
+    return next ?? value;
   }
   return value;
 }

@@ -47,6 +47,23 @@ describe("POST /v1/events", () => {
     expect(n).toBe(2);
   });
 
+  it("tells the new events of a request from those already stored (a partly replayed request)", async () => {
+    expect((await postEvents(key, [event("part-1"), event("part-3")])).status).toBe(202);
+    const res = await postEvents(key, [event("part-1"), event("part-2"), event("part-3"), event("part-4")]);
+    const body = await res.json<{ accepted: number; duplicates: number; results: { id: string; status: string }[] }>();
+    expect(body.results.map((r) => [r.id, r.status])).toEqual([
+      ["part-1", "duplicate"],
+      ["part-2", "accepted"],
+      ["part-3", "duplicate"],
+      ["part-4", "accepted"],
+    ]);
+    expect([body.accepted, body.duplicates]).toEqual([2, 2]);
+    const batches = await env.DB.prepare(
+      "SELECT b.event_count AS n FROM ingest_batches b JOIN events e ON e.batch_id = b.batch_id WHERE e.event_id = 'part-2'",
+    ).first<{ n: number }>();
+    expect(batches?.n).toBe(2);
+  });
+
   it("treats a repeated id inside one request as a duplicate", async () => {
     const res = await postEvents(key, [event("same-1"), event("same-1")]);
     const body = await res.json<{ results: { status: string }[] }>();
