@@ -1,3 +1,4 @@
+import { sendPerIds } from "../adapters/queue-send";
 import { markExtractionsEnqueued, staleExtractions } from "../adapters/pattern-store";
 import type { Config } from "../config";
 import type { Env } from "../env";
@@ -24,9 +25,13 @@ export async function maintainPatterns(env: Env, config: Config, params: Record<
 async function relayExtractions(env: Env, cutoff: number, limit: number): Promise<number> {
   const stale = await staleExtractions(env.DB, cutoff, limit);
   for (const [project, rows] of Map.groupBy(stale, (r) => r.project)) {
-    for (let i = 0; i < rows.length; i += 100) {
-      await env.EXTRACT_QUEUE.send({ kind: "extract", project, event_ids: rows.slice(i, i + 100).map((r) => r.event_id) });
-    }
+    // A failed send fails the job: the rows stay stale and the next run relays them.
+    const error = await sendPerIds(
+      env.EXTRACT_QUEUE,
+      rows.map((r) => r.event_id),
+      (event_ids) => ({ kind: "extract" as const, project, event_ids }),
+    );
+    if (error) throw error;
   }
   if (stale.length) await markExtractionsEnqueued(env.DB, stale, Date.now());
   return stale.length;

@@ -4,19 +4,17 @@ import { spanConversation, TOOL_EXECUTION_CONTENT } from "./otlp-messages";
 import { attributeMap, type KeyValue, otlpKeyValueSchema, unixNanosSchema } from "./otlp-values";
 
 export { otlpAnyValueSchema, otlpKeyValueSchema } from "./otlp-values";
-const unixNanos = unixNanosSchema;
-const keyValue = otlpKeyValueSchema;
-const keyValues = z.array(keyValue).optional();
+const keyValues = z.array(otlpKeyValueSchema).optional();
 
 const spanSchema = z.object({
   traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, "must be 32 hex digits"),
   spanId: z.string().regex(/^[0-9a-fA-F]{16}$/, "must be 16 hex digits"),
   parentSpanId: z.string().max(64).optional(),
   name: z.string().optional(),
-  startTimeUnixNano: unixNanos.optional(),
-  endTimeUnixNano: unixNanos.optional(),
+  startTimeUnixNano: unixNanosSchema.optional(),
+  endTimeUnixNano: unixNanosSchema.optional(),
   attributes: keyValues,
-  events: z.array(z.object({ name: z.string().optional(), timeUnixNano: unixNanos.optional(), attributes: keyValues })).optional(),
+  events: z.array(z.object({ name: z.string().optional(), timeUnixNano: unixNanosSchema.optional(), attributes: keyValues })).optional(),
   status: z.object({ code: z.union([z.number(), z.string()]).optional(), message: z.string().optional() }).optional(),
 });
 
@@ -34,8 +32,6 @@ export const otlpTracesSchema = z.object({
 
 /** Deepest nesting accepted in an OTLP body: the envelope takes ~8 levels, attribute values the rest. */
 export const MAX_OTLP_DEPTH = 64;
-
-const toMap = attributeMap;
 
 const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -94,7 +90,7 @@ export interface SpanMapping {
 export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMapping {
   const out: SpanMapping = { events: [], skipped: 0, invalid: [] };
   (request.resourceSpans ?? []).forEach((rs, ri) => {
-    const resource = toMap(rs.resource?.attributes as KeyValue[] | undefined);
+    const resource = attributeMap(rs.resource?.attributes as KeyValue[] | undefined);
     (rs.scopeSpans ?? []).forEach((ss, si) => {
       (ss.spans ?? []).forEach((raw, pi) => {
         const path = `resourceSpans.${ri}.scopeSpans.${si}.spans.${pi}`;
@@ -105,8 +101,8 @@ export function mapGenAiSpans(request: z.infer<typeof otlpTracesSchema>): SpanMa
           return;
         }
         const span = parsed.data;
-        const attrs = toMap(span.attributes as KeyValue[] | undefined);
-        const events = (span.events ?? []).map((e) => ({ name: e.name ?? "", attrs: toMap(e.attributes as KeyValue[] | undefined) }));
+        const attrs = attributeMap(span.attributes as KeyValue[] | undefined);
+        const events = (span.events ?? []).map((e) => ({ name: e.name ?? "", attrs: attributeMap(e.attributes as KeyValue[] | undefined) }));
         // The whole conversation (src/domain/otlp-messages.ts says which source wins).
         const conversation = spanConversation(attrs, events);
         // OpenInference, Vercel AI SDK and Langfuse LLM spans may carry no gen_ai.* attribute.

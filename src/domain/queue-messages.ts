@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** Most event ids one queue message names (rescore, judge, extract). */
+export const MAX_IDS_PER_MESSAGE = 100;
+
 /**
  * A telemetry queue message refers to stored rows (one ingest chunk); it never
  * carries the events themselves. The D1 inbox is the record, the queue a nudge.
@@ -31,9 +34,9 @@ export const logEventMessageSchema = z.object({
 export const rescoreMessageSchema = z.object({
   kind: z.literal("rescore"),
   project: z.string().min(1),
-  event_ids: z.array(z.string().min(1)).max(100),
+  event_ids: z.array(z.string().min(1)).max(MAX_IDS_PER_MESSAGE),
   /** Feedback may name its events by interaction id: every event of it is scored again. */
-  interaction_ids: z.array(z.string().min(1)).max(100).optional(),
+  interaction_ids: z.array(z.string().min(1)).max(MAX_IDS_PER_MESSAGE).optional(),
   reason: z.enum(["feedback", "content"]),
   request_id: z.string().max(128).optional(),
 });
@@ -47,7 +50,7 @@ export const rescoreMessageSchema = z.object({
 export const judgeMessageSchema = z.object({
   kind: z.literal("judge"),
   project: z.string().min(1),
-  event_ids: z.array(z.string().min(1)).min(1).max(100),
+  event_ids: z.array(z.string().min(1)).min(1).max(MAX_IDS_PER_MESSAGE),
   request_id: z.string().max(128).optional(),
 });
 
@@ -68,7 +71,7 @@ export type TelemetryMessage = IngestBatchMessage | LogEventMessage | RescoreMes
 export const extractMessageSchema = z.object({
   kind: z.literal("extract"),
   project: z.string().min(1),
-  event_ids: z.array(z.string().min(1)).min(1).max(100),
+  event_ids: z.array(z.string().min(1)).min(1).max(MAX_IDS_PER_MESSAGE),
   request_id: z.string().max(128).optional(),
 });
 

@@ -2,6 +2,7 @@ import { commitTogether } from "../adapters/commit";
 import { incrementCounter } from "../adapters/counters";
 import { findEvents } from "../adapters/event-store";
 import { log } from "../adapters/log";
+import { sendPerIds } from "../adapters/queue-send";
 import { countLogRecords, insertLogRecords, type LogRecordRow, loadLogRecords, type SpanRef, spanKey, writeJoinedPayload } from "../adapters/log-record-store";
 import type { Config } from "../config";
 import { validateItems } from "../domain/ingest-batch";
@@ -140,18 +141,14 @@ async function joinStoredEvents(env: Env, config: Config, project: string, spans
     pending = retry;
   }
   if (pending.length) log("warn", "log records kept arriving while joining; the next export joins them", { request_id: requestId, spans: pending.length });
-  const ids = [...rescore];
-  const messages = [];
-  for (let i = 0; i < ids.length; i += 100) {
-    messages.push({ body: { kind: "rescore" as const, project, event_ids: ids.slice(i, i + 100), reason: "content" as const, request_id: requestId } });
-  }
-  if (messages.length) {
-    try {
-      await env.TELEMETRY_QUEUE.sendBatch(messages);
-    } catch (err) {
-      log("warn", "re-score enqueue failed; the event keeps its earlier score until re-scored", { request_id: requestId, events: ids.length, error: err });
-    }
-  }
+  const error = await sendPerIds(env.TELEMETRY_QUEUE, [...rescore], (event_ids) => ({
+    kind: "rescore" as const,
+    project,
+    event_ids,
+    reason: "content" as const,
+    request_id: requestId,
+  }));
+  if (error) log("warn", "re-score enqueue failed; the event keeps its earlier score until re-scored", { request_id: requestId, events: rescore.size, error });
   return joinedIds.size;
 }
 

@@ -3,6 +3,7 @@ import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
 import { findEvents, loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
 import { commitTogether } from "../adapters/commit";
+import { sendPerIds } from "../adapters/queue-send";
 import { type IngestBatchMessage, type JudgeMessage, type LogEventMessage, type RescoreMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
 import { upcastEvent } from "../domain/upcast";
 import { type Config, readConfig } from "../config";
@@ -112,29 +113,23 @@ async function processChunk(env: Env, depsOnce: () => Promise<ScoringDeps>, chun
 
 /** Asks this queue to have the LLM judge read the answers just scored (only when it is configured: else `toJudge` is empty). */
 async function sendForJudging(env: Env, project: string, eventIds: string[], requestId: string | undefined): Promise<void> {
-  const messages = [];
-  for (let i = 0; i < eventIds.length; i += 100) {
-    messages.push({ body: { kind: "judge" as const, project, event_ids: eventIds.slice(i, i + 100), ...(requestId ? { request_id: requestId } : {}) } });
-  }
-  if (messages.length === 0) return;
-  try {
-    await env.TELEMETRY_QUEUE.sendBatch(messages);
-  } catch (err) {
-    // The scores stand with the heuristic's quality; the scoring cron's re-scores use a verdict once one is cached.
-    log("warn", "judge enqueue failed; these answers keep the heuristic's quality", { request_id: requestId, events: eventIds.length, error: err });
-  }
+  const error = await sendPerIds(env.TELEMETRY_QUEUE, eventIds, (event_ids) => ({
+    kind: "judge" as const,
+    project,
+    event_ids,
+    ...(requestId ? { request_id: requestId } : {}),
+  }));
+  // The scores stand with the heuristic's quality; the scoring cron's re-scores use a verdict once one is cached.
+  if (error) log("warn", "judge enqueue failed; these answers keep the heuristic's quality", { request_id: requestId, events: eventIds.length, error });
 }
 
 /** Asks the extract queue for patterns; the extraction rows are already committed, so a failed send only delays them (the relay re-sends). */
 async function sendForExtraction(env: Env, project: string, eventIds: string[], requestId: string | undefined): Promise<void> {
-  const messages = [];
-  for (let i = 0; i < eventIds.length; i += 100) {
-    messages.push({ body: { kind: "extract" as const, project, event_ids: eventIds.slice(i, i + 100), ...(requestId ? { request_id: requestId } : {}) } });
-  }
-  if (messages.length === 0) return;
-  try {
-    await env.EXTRACT_QUEUE.sendBatch(messages);
-  } catch (err) {
-    log("warn", "extract enqueue failed; the relay will re-send", { request_id: requestId, error: err });
-  }
+  const error = await sendPerIds(env.EXTRACT_QUEUE, eventIds, (event_ids) => ({
+    kind: "extract" as const,
+    project,
+    event_ids,
+    ...(requestId ? { request_id: requestId } : {}),
+  }));
+  if (error) log("warn", "extract enqueue failed; the relay will re-send", { request_id: requestId, error });
 }

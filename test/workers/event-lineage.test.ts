@@ -60,7 +60,6 @@ describe("GET /v1/events/{id}/lineage", () => {
 
     const rate = (body: Record<string, unknown>) => call("/v1/feedback", { method: "POST", headers: auth(), body: JSON.stringify(body) });
     expect((await rate({ event_id: id, rating: 1, comment: "spot on" })).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 5)); // distinct received_at
     const correction = "Set SystemMaxUse=1G and also RuntimeMaxUse=200M, then restart systemd-journald.";
     expect((await rate({ interaction_id: "lin-int-1", rating: 1, outcome: "success", correction })).status).toBe(202);
 
