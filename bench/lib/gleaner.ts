@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { treeRssMb } from "./proc";
@@ -32,24 +32,36 @@ export function removeTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-let defaultEntry = ["cli/start.ts"];
+/**
+ * The node arguments of `npm start` (package.json's start script, `node <flags> scripts/start.mjs`), so every figure
+ * is taken from the process a user runs: the same V8 flags, the same prebuilt runner, no tsx in the tree.
+ */
+function npmStartArgs(): string[] {
+  const script = (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const [command, ...args] = script.trim().split(/\s+/);
+  if (command !== "node") throw new Error(`package.json's start script does not run node: ${script}`);
+  return args;
+}
+
+let defaultEntry: string[] | undefined;
 
 /**
  * Makes every later start run bench/profile/variant.ts with these wrangler.toml
  * edits instead of cli/start.ts (`npm run bench -- --variant='s/from/to/'`).
  */
 export function useVariant(edits: string[]): void {
-  defaultEntry = ["bench/profile/variant.ts", ...edits];
+  defaultEntry = ["--import", "tsx", "bench/profile/variant.ts", ...edits];
 }
 
 /**
- * Starts Gleaner exactly as `npm start` does (`cli/start.ts`: bundle, Miniflare,
+ * Starts Gleaner exactly as `npm start` does (the same node flags and scripts/start.mjs: the prebuilt runner,
  * migrations, crons, startup relay) in its own process group on 127.0.0.1 and a
  * free port. `vars` are environment variables: any wrangler [vars] name overrides it.
- * `entry` replaces cli/start.ts (see useVariant).
+ * `entry` (run with tsx) replaces it, as useVariant does.
  */
-export async function startGleaner(dataDir: string, vars: Record<string, string> = {}, entry: string[] = defaultEntry): Promise<Gleaner> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...entry], {
+export async function startGleaner(dataDir: string, vars: Record<string, string> = {}, entry?: string[]): Promise<Gleaner> {
+  const args = entry ? ["--import", "tsx", ...entry] : (defaultEntry ?? npmStartArgs());
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_DIR,
     env: { ...process.env, HOST: "127.0.0.1", PORT: "0", GLEANER_DATA_DIR: dataDir, GLEANER_ADMIN_TOKEN: ADMIN_TOKEN, ...vars },
     detached: true,

@@ -14,6 +14,15 @@ export async function listStaleBatches(db: D1Database, cutoff: number, limit: nu
   return results;
 }
 
+/**
+ * How far the queue has got: the latest `enqueued_at` among the chunks finished at or after `since`, or null when
+ * none was (the consumer finished nothing in that time: stalled, or its messages are gone).
+ */
+export async function latestFinishedEnqueue(db: D1Database, since: number): Promise<number | null> {
+  const row = await db.prepare("SELECT max(enqueued_at) AS at FROM ingest_batches WHERE done_at >= ?1").bind(since).first<{ at: number | null }>();
+  return row?.at ?? null;
+}
+
 /** Records that chunks were enqueued again, so the next relay waits the full delay. */
 export async function markRelayed(db: D1Database, batchIds: string[], now: number): Promise<void> {
   await db.batch([

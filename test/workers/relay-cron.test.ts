@@ -25,6 +25,28 @@ describe("relay cron", () => {
     expect(relayed!.relay_count).toBe(0);
   });
 
+  it("leaves a backlog the queue has not reached yet alone, and relays a chunk the queue has passed", async () => {
+    const relayCount = async (id: string) =>
+      (await env.DB.prepare("SELECT relay_count FROM ingest_batches WHERE batch_id = ?1").bind(id).first<{ relay_count: number }>())!.relay_count;
+    const finish = (id: string, enqueuedAgoMs: number) =>
+      env.DB.prepare("INSERT INTO ingest_batches (batch_id, project, event_count, created_at, enqueued_at, done_at) VALUES (?1, 'relay-tests', 0, ?2, ?2, ?3)")
+        .bind(id, Date.now() - enqueuedAgoMs, Date.now())
+        .run();
+    const runCron = () => worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env);
+    // What earlier tests of this file finished does not count: this queue has only the chunks below.
+    await env.DB.prepare("DELETE FROM ingest_batches WHERE done_at IS NOT NULL").run();
+    // Waiting in the queue for 5 minutes behind a backlog: the consumer is still finishing chunks enqueued 8 minutes ago.
+    await strandChunk("relay-tests", "backlog-waiting", ["r-wait-1"], { ageMs: 5 * 60_000 });
+    await finish("backlog-older-done", 8 * 60_000);
+    await runCron();
+    expect(await relayCount("backlog-waiting")).toBe(0);
+    // Now a chunk enqueued after it is finished: its own message is presumed lost, so it is sent again.
+    await finish("backlog-newer-done", 2 * 60_000);
+    await runCron();
+    expect(await relayCount("backlog-waiting")).toBe(1);
+    await eventually(async () => ((await statusOf("r-wait-1"))?.status === "processed" ? true : undefined));
+  });
+
   it("runs now through the admin route and reports what it did", async () => {
     await strandChunk("relay-tests", "stranded-admin", ["r-admin-1"]);
     const res = await call("/v1/admin/jobs/relay/run", {
