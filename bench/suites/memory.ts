@@ -1,7 +1,6 @@
 import { createKey, sleep, stats } from "../lib/client";
 import { EventFactory } from "../lib/events";
 import { startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
-import { drive } from "../lib/load";
 import { findInTree, rssMb, treeRssMb } from "../lib/proc";
 
 export interface MemoryFigure {
@@ -13,6 +12,41 @@ export interface MemoryFigure {
   peakTreeMb: number;
   peakWorkerdMb: number;
   peakRunnerMb: number;
+  /** Requests that got no answer (the connection closed under them) and were sent again, same body; by error code. */
+  resent: Record<string, number>;
+}
+
+/**
+ * Posts `requests` bodies over `connections` keep-alive connections (Node's fetch), one at a time each. A request
+ * whose connection fails before an answer is sent again with the same body (its events keep their ids, so a
+ * resend is a duplicate at worst, as a client's retry is), and counted by error code. Any HTTP answer is final.
+ */
+async function post(url: string, headers: Record<string, string>, body: () => string, connections: number, requests: number) {
+  const statuses: Record<string, number> = {};
+  const resent: Record<string, number> = {};
+  let next = 0;
+  const worker = async () => {
+    while (next < requests) {
+      next++;
+      const text = body();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await fetch(url, { method: "POST", headers, body: text, signal: AbortSignal.timeout(120_000) });
+          await res.arrayBuffer();
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          break;
+        } catch (err) {
+          const cause = (err as { cause?: { code?: string } }).cause;
+          const code = cause?.code ?? (err as Error).name;
+          resent[code] = (resent[code] ?? 0) + 1;
+          if (attempt >= 5) throw new Error(`memory run: a request failed 6 times (${code})`);
+          await sleep(250 * 2 ** attempt);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  return { statuses, resent, ok2xx: Object.entries(statuses).reduce((n, [s, c]) => (s.startsWith("2") ? n + c : n), 0) };
 }
 
 /** Requests of 500 events: 1M events make 2,000 chunks, far below the local queue broker's ~10k limit. */
@@ -42,20 +76,19 @@ export async function measureMemory(events: number, settleS = 5): Promise<Memory
     }, 250);
     const factory = new EventFactory("memory");
     const started = Date.now();
-    const load = await drive({
-      url: `${g.base}/v1/events`,
-      method: "POST",
-      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-      body: () => factory.body(BATCH).text,
-      connections: 8,
-      amount: Math.ceil(events / BATCH),
-    });
+    const load = await post(
+      `${g.base}/v1/events`,
+      { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      () => factory.body(BATCH).text,
+      8,
+      Math.ceil(events / BATCH),
+    );
     const seconds = (Date.now() - started) / 1000;
     await sleep(settleS * 1000);
     clearInterval(timer);
     const s = await stats(g.base);
     if (load.ok2xx * BATCH < events) throw new Error(`memory run: only ${load.ok2xx * BATCH} of ${events} events accepted (${JSON.stringify(load.statuses)})`);
-    return { events, seconds, acceptedEventsPerS: (load.ok2xx * BATCH) / seconds, processedDuring: s.events.processed, idleTreeMb, peakTreeMb, peakWorkerdMb, peakRunnerMb };
+    return { events, seconds, acceptedEventsPerS: (load.ok2xx * BATCH) / seconds, processedDuring: s.events.processed, idleTreeMb, peakTreeMb, peakWorkerdMb, peakRunnerMb, resent: load.resent };
   } finally {
     await stopGleaner(g);
   }
