@@ -1,4 +1,16 @@
-import { TopK, decodeBase64Into, dot, vectorFromBase64, vectorToBase64 } from "../domain/vector-math";
+import {
+  type QuantisedQuery,
+  TopK,
+  codeDots,
+  decodeBase64Into,
+  dot,
+  dotAt,
+  quantiseInto,
+  quantiseQuery,
+  vectorFromBase64,
+  vectorToBase64,
+  wordsPerRow,
+} from "../domain/vector-math";
 import { incrementCounter } from "./counters";
 import type { VectorHit, VectorPoint, VectorQuery, VectorStore } from "./vector-store";
 
@@ -6,16 +18,29 @@ import type { VectorHit, VectorPoint, VectorQuery, VectorStore } from "./vector-
 const SCAN_PAGE = 1000;
 
 /**
- * Upper bound of the decoded vectors one isolate keeps, all (collection, project) entries together (docs/vector-store.md).
+ * Upper bound of the cached rows one isolate keeps, all (collection, project) entries together (docs/vector-store.md).
  * The least recently searched entries are dropped past it; a window that cannot fit alone is scanned from D1 instead.
  */
-export const DEFAULT_CACHE_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * An entry also keeps its rows' Float32 vectors (the exact re-rank then needs no D1 read) while that copy fits in
+ * this many bytes; larger entries re-rank their candidates from D1 in one statement.
+ */
+export const DEFAULT_EXACT_COPY_BYTES = 16 * 1024 * 1024;
 /** Rows an entry may hold beyond its window before the oldest are dropped (amortises the compaction). */
 const slackRows = (window: number) => Math.max(256, window >> 3);
 /** A (collection, project) too big for the cache is scanned from D1 and not loaded again for this long. */
 const TOO_BIG_RETRY_MS = 60_000;
-/** Rough bytes per cached row besides its vector: id, payload text, seq and map entry. */
-const ROW_OVERHEAD_BYTES = 96;
+/** Typed columns per cached row: scale and seq (Float64), source code (Int32), value and support (Float64). */
+const COLUMN_BYTES = 8 + 8 + 4 + 8 + 8;
+/** Rough bytes per cached row besides its codes, columns and id text: the id string, its map entry, array slots. */
+const ROW_OVERHEAD_BYTES = 64;
+/** Candidates of one query re-ranked from D1 at most; a query with more (near-ties by the thousand) is scanned. */
+const MAX_FETCHED_CANDIDATES = 2000;
+/** Ids per re-rank statement (all of a search batch's statements go in one D1 batch). */
+const FETCH_CHUNK = 500;
+/** Re-rank reads that found a candidate changed since the search validated its entry, before scanning D1 instead. */
+const MAX_REVALIDATIONS = 2;
 
 /** One query of a batch and the best hits it has seen so far. */
 interface Search {
@@ -24,24 +49,37 @@ interface Search {
 }
 
 /**
- * The decoded newest rows of one (collection, project), oldest first: a suffix of the rows in `seq` order, at least
- * the newest `window` (all of them when `complete`), as of change `rev` / `resets` of `vector_heads`.
+ * The newest rows of one (collection, project), oldest first: a suffix of the rows in `seq` order, at least the
+ * newest `window` (all of them when `complete`), as of change `rev` / `resets` of `vector_heads`. Per row: int8 codes
+ * (`stride` words) with their scale, the seq, what the payload filters read, and (small entries) the Float32 vector.
  */
 interface Entry {
   readonly key: string;
   readonly dim: number;
+  readonly stride: number;
   window: number;
   complete: boolean;
   rev: number;
   resets: number;
   count: number;
-  data: Float32Array;
+  capacity: number;
+  words: Int32Array;
+  scales: Float64Array;
+  seqs: Float64Array;
+  /** The Float32 rows (`dim` each), while the entry is small enough (`exactCopyLimit`). */
+  exact: Float32Array | undefined;
+  /** Index into `sourceValues` of the payload's `source` (a JSON primitive), −1 when absent or not a primitive. */
+  sources: Int32Array;
+  sourceValues: unknown[];
+  sourceIndex: Map<unknown, number>;
+  /** The payload's `value` when a number, else NaN; its `support` when a number, else 1. */
+  values: Float64Array;
+  supports: Float64Array;
+  /** The payload's `tags` when an array (sparse: most rows have none). */
+  tags: (unknown[] | undefined)[];
   ids: string[];
-  seqs: number[];
-  payloads: string[];
-  parsed: (Record<string, unknown> | undefined)[];
   slotOf: Map<string, number>;
-  payloadChars: number;
+  idChars: number;
 }
 
 interface Row {
@@ -56,12 +94,33 @@ interface Head {
   resets: number;
 }
 
+/** A row that may be among a query's best (its score's upper bound reaches the k-th best lower bound). */
+interface Candidate {
+  slot: number;
+  id: string;
+  seq: number;
+  /** Its exact score when the codes alone give it (a zero vector, a zero query), else undefined. */
+  known: number | undefined;
+}
+
+/** A query whose candidates wait for their vectors from D1. */
+interface Pending {
+  search: Search;
+  candidates: Candidate[];
+}
+
 /** The per-isolate cache: (collection, project) → entry, least recently searched first. */
 const cache = new Map<string, Entry>();
 let cacheLimit = DEFAULT_CACHE_BYTES;
+let exactCopyLimit = DEFAULT_EXACT_COPY_BYTES;
 const tooBig = new Map<string, number>();
 /** Full loads of an entry since the isolate started (a search that validated its entry loads nothing). */
 let loads = 0;
+/** Candidate rows re-ranked from D1 since the isolate started. */
+let fetched = 0;
+/** One row's decoded Float32 coordinates, and a window's code sums (reused). */
+let scratch = new Float32Array(0);
+let sums = new Float64Array(0);
 
 /** Sets the cache's bound in bytes (0 turns it off); drops entries past it. */
 export function setVectorCacheLimit(bytes: number): void {
@@ -70,11 +129,20 @@ export function setVectorCacheLimit(bytes: number): void {
   evict(undefined);
 }
 
-/** What the cache holds now: entries, rows and estimated bytes. */
-export function vectorCacheStats(): { entries: number; rows: number; bytes: number; limit: number; loads: number } {
+/** Sets the size up to which an entry keeps Float32 copies of its rows (0: always re-rank from D1); applies to new entries. */
+export function setExactCopyLimit(bytes: number): void {
+  exactCopyLimit = bytes;
+}
+
+/** What the cache holds now: entries, rows, estimated bytes, rows with a Float32 copy, full loads, rows re-ranked from D1. */
+export function vectorCacheStats(): { entries: number; rows: number; bytes: number; limit: number; loads: number; exactRows: number; fetched: number } {
   let rows = 0;
-  for (const e of cache.values()) rows += e.count;
-  return { entries: cache.size, rows, bytes: cacheBytes(), limit: cacheLimit, loads };
+  let exactRows = 0;
+  for (const e of cache.values()) {
+    rows += e.count;
+    if (e.exact) exactRows += e.count;
+  }
+  return { entries: cache.size, rows, bytes: cacheBytes(), limit: cacheLimit, loads, exactRows, fetched };
 }
 
 /** Drops every cached entry (tests). */
@@ -83,7 +151,12 @@ export function clearVectorCache(): void {
   tooBig.clear();
 }
 
-const entryBytes = (e: Entry) => e.data.byteLength + e.count * ROW_OVERHEAD_BYTES + e.payloadChars * 2;
+/** Estimated bytes a cached row costs at this dimension, with or without its Float32 copy (ids of ~32 characters). */
+export const estimatedRowBytes = (dim: number, exactCopy: boolean): number =>
+  wordsPerRow(dim) * 4 + COLUMN_BYTES + ROW_OVERHEAD_BYTES + 32 + (exactCopy ? dim * 4 : 0);
+const keepsExact = (dim: number, capacity: number) => capacity * dim * 4 <= exactCopyLimit;
+
+const entryBytes = (e: Entry) => e.capacity * (e.stride * 4 + COLUMN_BYTES) + (e.exact?.byteLength ?? 0) + e.count * ROW_OVERHEAD_BYTES + e.idChars;
 
 function cacheBytes(): number {
   let bytes = 0;
@@ -91,16 +164,27 @@ function cacheBytes(): number {
   return bytes;
 }
 
-/** Drops the least recently searched entries (never `keep`) until the cache is within its bound. */
+/**
+ * Brings the cache within its bound: first drops Float32 copies (least recently searched first, `keep`'s last; those
+ * entries then re-rank from D1), then the least recently searched entries, `keep` only if it cannot fit alone.
+ */
 function evict(keep: Entry | undefined): void {
   let bytes = cacheBytes();
+  if (bytes <= cacheLimit) return;
+  const kept = keep && cache.get(keep.key) === keep ? keep : undefined;
+  for (const e of [...[...cache.values()].filter((e) => e !== kept), ...(kept ? [kept] : [])]) {
+    if (bytes <= cacheLimit) return;
+    if (!e.exact) continue;
+    bytes -= e.exact.byteLength;
+    e.exact = undefined;
+  }
   for (const [key, e] of cache) {
     if (bytes <= cacheLimit) break;
     if (e === keep) continue;
     cache.delete(key);
     bytes -= entryBytes(e);
   }
-  if (bytes > cacheLimit && keep) cache.delete(keep.key);
+  if (bytes > cacheLimit && kept) cache.delete(kept.key);
 }
 
 /**
@@ -108,13 +192,16 @@ function evict(keep: Entry | undefined): void {
  * the batch against the newest `window` points of each project, and counts
  * itself in `vector_queries_total`.
  *
- * The decoded vectors are kept per isolate (module level, keyed by collection
- * and project, one contiguous Float32Array each) and validated on every search
+ * The rows are kept per isolate (module level, keyed by collection and
+ * project) as int8 codes with a scale per row, and validated on every search
  * by one read of `vector_heads` batched with the rows changed since (`rev`
  * greater than the cached one): upserts stamp their rows with the bumped rev,
  * so in-place upserts by other isolates are seen; deletes and writes that did
  * not come through `upsert` bump `resets` (triggers of migration 0015) and the
- * window is reloaded. See docs/vector-store.md.
+ * window is reloaded. A search scores the codes, keeps every row whose score's
+ * upper bound reaches the k-th best lower bound, and re-ranks those with their
+ * Float32 vectors (kept by small entries, else read from D1 in one statement):
+ * the answer is the exact one. See docs/vector-store.md.
  */
 export class EmbeddedVectorStore implements VectorStore {
   constructor(
@@ -166,19 +253,71 @@ export class EmbeddedVectorStore implements VectorStore {
     for (const g of groups) {
       let entry = g.entry;
       if (entry) {
-        const head = headOf(answers[at]?.results[0] as Head | undefined);
-        const delta = ((answers[at + 1]?.results ?? []) as Row[]).sort((a, b) => a.seq - b.seq);
+        entry = validate(entry, answers[at], answers[at + 1]);
         at += 2;
-        if (head.resets !== entry.resets || !applyDelta(entry, head, delta)) entry = undefined;
       }
-      if (!entry) entry = await this.load(g.project, g.group);
-      if (entry) searchEntry(entry, this.window, g.group);
-      else await this.scan(g.project, g.group);
+      await this.searchGroup(g.project, g.group, entry, 0);
     }
     return searches.map(({ query, top }) => {
       const exclude = new Set(query.excludeIds ?? []);
       return top.items.filter((h) => !exclude.has(h.id)).slice(0, query.limit);
     });
+  }
+
+  /**
+   * Answers a project's searches from its validated entry (loaded when there is none), re-ranking the candidates
+   * that need it from D1; from the D1 scan when the rows do not fit the cache.
+   */
+  private async searchGroup(project: string, group: readonly Search[], validated: Entry | undefined, revalidations: number): Promise<void> {
+    const entry = validated ?? (await this.load(project, group));
+    if (!entry) return this.scan(project, group);
+    const exactly: Search[] = [];
+    const pending = searchEntry(entry, this.window, group, exactly);
+    if (exactly.length) await this.scan(project, exactly);
+    if (pending.length === 0) return;
+    // One batch: the head (a write that skipped `upsert` shows in `resets`) and the candidates' rows. The entry may
+    // change while it runs (another search of this isolate): compare with what it was now.
+    const { rev, resets } = entry;
+    const seqOf = new Map<string, number>();
+    for (const p of pending) for (const c of p.candidates) if (c.known === undefined) seqOf.set(c.id, c.seq);
+    const ids = [...seqOf.keys()];
+    const statements = [this.headStatement(project)];
+    for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
+      statements.push(
+        this.db
+          .prepare("SELECT point_id, seq, rev, vector FROM vectors WHERE collection = ?1 AND point_id IN (SELECT value FROM json_each(?2))")
+          .bind(this.collection, JSON.stringify(ids.slice(i, i + FETCH_CHUNK))),
+      );
+    }
+    const [headAnswer, ...rowAnswers] = await this.db.batch(statements);
+    fetched += ids.length;
+    const head = headOf(headAnswer?.results[0] as Head | undefined);
+    const rows = new Map<string, { seq: number; rev: number; vector: string }>();
+    for (const answer of rowAnswers)
+      for (const r of answer.results as { point_id: string; seq: number; rev: number; vector: string }[]) rows.set(r.point_id, r);
+    // The codes were made from these vectors unless a row changed since (a newer rev, another seq) or a write skipped upsert.
+    const unchanged =
+      head.resets === resets &&
+      ids.every((id) => {
+        const r = rows.get(id);
+        return r !== undefined && r.rev <= rev && r.seq === seqOf.get(id);
+      });
+    if (!unchanged) {
+      const searches = pending.map((p) => p.search);
+      if (revalidations >= MAX_REVALIDATIONS) return this.scan(project, searches);
+      return this.searchGroup(project, searches, await this.revalidate(project, searches), revalidations + 1);
+    }
+    const vectors = new Map<string, Float32Array>();
+    for (const [id, r] of rows) vectors.set(id, decodeRow(r.vector, entry.dim));
+    for (const p of pending) rerank(p.search, p.candidates, (c) => dotAt(p.search.query.vector, vectors.get(c.id) as Float32Array, 0, entry.dim));
+  }
+
+  /** The project's entry validated again (head and delta), or undefined when it must be loaded. */
+  private async revalidate(project: string, group: readonly Search[]): Promise<Entry | undefined> {
+    const entry = this.cached(project, group);
+    if (!entry) return undefined;
+    const [head, delta] = await this.db.batch([this.headStatement(project), this.deltaStatement(project, entry.rev)]);
+    return validate(entry, head, delta);
   }
 
   /** The cached entry of a project if it can answer these searches (same dimension, window covered), marked recently used. */
@@ -225,20 +364,22 @@ export class EmbeddedVectorStore implements VectorStore {
     ]);
     const rowCount = Math.min(this.window, (countAnswer?.results[0] as { n: number } | undefined)?.n ?? 0);
     const capacity = rowCount + slackRows(this.window);
-    if (capacity * (dim * 4 + ROW_OVERHEAD_BYTES) > cacheLimit) {
+    const exact = keepsExact(dim, capacity) && capacity * estimatedRowBytes(dim, true) <= cacheLimit;
+    if (capacity * estimatedRowBytes(dim, exact) > cacheLimit) {
       tooBig.set(key, Date.now() + TOO_BIG_RETRY_MS);
       return undefined;
     }
     loads++;
-    const entry = newEntry(key, dim, this.window, capacity, headOf(headAnswer?.results[0] as Head | undefined));
+    const entry = newEntry(key, dim, this.window, capacity, exact, headOf(headAnswer?.results[0] as Head | undefined));
     // Newest first into slots rowCount - 1 down to 0; fewer rows than counted (a concurrent delete) shift down after.
+    const newestFirst: string[] = [];
     let slot = rowCount;
     let rows = (first?.results ?? []) as Row[];
     while (slot > 0) {
       for (const row of rows) {
         if (slot === 0) break;
         slot--;
-        entry.ids[slot] = row.point_id;
+        newestFirst.push(row.point_id);
         entry.seqs[slot] = row.seq;
         writeSlot(entry, slot, row);
       }
@@ -246,12 +387,14 @@ export class EmbeddedVectorStore implements VectorStore {
       if (rows.length < SCAN_PAGE || last === undefined || slot === 0) break;
       rows = (await page(last.seq).all<Row>()).results;
     }
-    if (slot > 0) {
-      entry.data.copyWithin(0, slot * dim, rowCount * dim);
-      for (const list of [entry.ids, entry.seqs, entry.payloads, entry.parsed] as unknown[][]) list.splice(0, slot);
+    entry.ids = newestFirst.reverse();
+    entry.count = rowCount;
+    if (slot > 0) dropOldest(entry, slot, false);
+    for (let i = 0; i < entry.count; i++) {
+      const id = entry.ids[i] as string;
+      entry.slotOf.set(id, i);
+      entry.idChars += id.length;
     }
-    entry.count = rowCount - slot;
-    for (let i = 0; i < entry.count; i++) entry.slotOf.set(entry.ids[i] as string, i);
     entry.complete = entry.count < this.window;
     cache.delete(key);
     cache.set(key, entry);
@@ -292,46 +435,141 @@ const cacheKey = (collection: string, project: string) => `${collection}\u0000${
 
 const headOf = (row: Head | undefined): Head => ({ rev: row?.rev ?? 0, resets: row?.resets ?? 0 });
 
-function newEntry(key: string, dim: number, window: number, capacity: number, head: Head): Entry {
-  return {
+/**
+ * Applies a head and delta read to an entry: the entry when it is current now, undefined when it must be reloaded
+ * (then it leaves the cache: a delta that did not fit may have overwritten some of its rows already).
+ */
+function validate(entry: Entry, headAnswer: D1Result | undefined, deltaAnswer: D1Result | undefined): Entry | undefined {
+  const head = headOf(headAnswer?.results[0] as Head | undefined);
+  const delta = ((deltaAnswer?.results ?? []) as Row[]).sort((a, b) => a.seq - b.seq);
+  if (head.resets === entry.resets && applyDelta(entry, head, delta)) return entry;
+  if (cache.get(entry.key) === entry) cache.delete(entry.key);
+  return undefined;
+}
+
+function newEntry(key: string, dim: number, window: number, capacity: number, exact: boolean, head: Head): Entry {
+  const rows = Math.max(16, capacity);
+  const entry: Entry = {
     key,
     dim,
+    stride: wordsPerRow(dim),
     window,
     complete: false,
     rev: head.rev,
     resets: head.resets,
     count: 0,
-    data: new Float32Array(Math.max(16, capacity) * dim),
+    capacity: 0,
+    words: new Int32Array(0),
+    scales: new Float64Array(0),
+    seqs: new Float64Array(0),
+    exact: undefined,
+    sources: new Int32Array(0),
+    sourceValues: [],
+    sourceIndex: new Map(),
+    values: new Float64Array(0),
+    supports: new Float64Array(0),
+    tags: [],
     ids: [],
-    seqs: [],
-    payloads: [],
-    parsed: [],
     slotOf: new Map(),
-    payloadChars: 0,
+    idChars: 0,
   };
+  resize(entry, rows, exact);
+  return entry;
 }
 
-/** Decodes a row into a slot: coordinates past the stored vector count as zero, past the dimension are ignored (as `dot`). */
+/** Reallocates an entry's columns for `capacity` rows, keeping its rows (and its Float32 copy only when `exact`). */
+function resize(e: Entry, capacity: number, exact: boolean): void {
+  const grow = <T extends Int32Array | Float64Array | Float32Array>(old: T, make: (n: number) => T, perRow: number): T => {
+    const next = make(capacity * perRow);
+    next.set(old.subarray(0, e.count * perRow));
+    return next;
+  };
+  e.words = grow(e.words, (n) => new Int32Array(n), e.stride);
+  e.scales = grow(e.scales, (n) => new Float64Array(n), 1);
+  e.seqs = grow(e.seqs, (n) => new Float64Array(n), 1);
+  e.sources = grow(e.sources, (n) => new Int32Array(n), 1);
+  e.values = grow(e.values, (n) => new Float64Array(n), 1);
+  e.supports = grow(e.supports, (n) => new Float64Array(n), 1);
+  const copy = e.exact;
+  e.exact = exact && (copy || e.count === 0) ? grow(copy ?? new Float32Array(0), (n) => new Float32Array(n), e.dim) : undefined;
+  e.capacity = capacity;
+}
+
+/** The coordinates of a stored vector as the cache reads them: shorter ones zero-padded, longer ones cut to `dim`. */
+function decodeRow(vector: string, dim: number, into = new Float32Array(dim)): Float32Array {
+  into.fill(0, 0, dim);
+  decodeBase64Into(vector, new Uint8Array(into.buffer, into.byteOffset, dim * 4));
+  return into;
+}
+
+/** Decodes a row into a slot: its codes and scale, its Float32 copy when kept, what the filters read of its payload. */
 function writeSlot(e: Entry, slot: number, row: Row): void {
-  const offset = slot * e.dim;
-  e.data.fill(0, offset, offset + e.dim);
-  decodeBase64Into(row.vector, new Uint8Array(e.data.buffer, e.data.byteOffset + offset * 4, e.dim * 4));
-  e.payloadChars += row.payload.length - (e.payloads[slot]?.length ?? 0);
-  e.payloads[slot] = row.payload;
-  e.parsed[slot] = undefined;
+  const dim = e.dim;
+  if (scratch.length < dim) scratch = new Float32Array(dim);
+  const v = decodeRow(row.vector, dim, scratch);
+  e.scales[slot] = quantiseInto(v, dim, e.words, slot * e.stride);
+  e.exact?.set(v.subarray(0, dim), slot * dim);
+  writeFilterFields(e, slot, row.payload);
+}
+
+/** A payload can hold a filter's key only if one is spelled out or something is escaped. */
+const FILTER_KEYS = ['"source"', '"tags"', '"value"', '"support"', "\\"];
+
+/** Keeps what `matchesFilter` reads of a payload (parsed only when it may hold a filter's key; unparsable: none). */
+function writeFilterFields(e: Entry, slot: number, payload: string): void {
+  let source: unknown;
+  let value: unknown;
+  let support: unknown;
+  let tags: unknown;
+  if (FILTER_KEYS.some((k) => payload.includes(k))) {
+    let p: unknown;
+    try {
+      p = JSON.parse(payload);
+    } catch {
+      p = undefined;
+    }
+    if (typeof p === "object" && p !== null) ({ source, value, support, tags } = p as Record<string, unknown>);
+  }
+  let code = -1;
+  if (source === null || (typeof source !== "object" && source !== undefined)) {
+    code = e.sourceIndex.get(source) ?? -1;
+    if (code < 0) {
+      code = e.sourceValues.push(source) - 1;
+      e.sourceIndex.set(source, code);
+    }
+  }
+  e.sources[slot] = code;
+  e.values[slot] = typeof value === "number" ? value : Number.NaN;
+  e.supports[slot] = typeof support === "number" ? support : 1;
+  if (Array.isArray(tags) || e.tags[slot] !== undefined) e.tags[slot] = Array.isArray(tags) ? tags : undefined;
+}
+
+/** `matchesFilter` over a cached row's fields. */
+function rowMatches(e: Entry, slot: number, filter: NonNullable<VectorQuery["filter"]>): boolean {
+  if (filter.source !== undefined) {
+    const code = e.sources[slot] as number;
+    if (code < 0 || e.sourceValues[code] !== filter.source) return false;
+  }
+  if (filter.tags?.length) {
+    const tags = e.tags[slot];
+    if (!(tags && filter.tags.some((t) => tags.includes(t)))) return false;
+  }
+  if (filter.minValue !== undefined && !((e.values[slot] as number) >= filter.minValue)) return false;
+  if (filter.minSupport !== undefined && (e.supports[slot] as number) < filter.minSupport) return false;
+  return true;
 }
 
 /** Appends the row newer than every cached one. */
 function append(e: Entry, row: Row): void {
-  if ((e.count + 1) * e.dim > e.data.length) {
-    const grown = new Float32Array((e.count + slackRows(e.window)) * e.dim);
-    grown.set(e.data.subarray(0, e.count * e.dim));
-    e.data = grown;
+  if (e.count === e.capacity) {
+    const capacity = e.count + slackRows(e.window);
+    resize(e, capacity, e.exact !== undefined && keepsExact(e.dim, capacity));
   }
   const slot = e.count++;
   e.ids[slot] = row.point_id;
   e.seqs[slot] = row.seq;
   e.slotOf.set(row.point_id, slot);
+  e.idChars += row.point_id.length;
   writeSlot(e, slot, row);
 }
 
@@ -352,68 +590,127 @@ function applyDelta(e: Entry, head: Head, delta: readonly Row[]): boolean {
     else if (row.seq > first || e.complete) return false;
   }
   e.rev = head.rev;
-  if (e.count > e.window + slackRows(e.window)) compact(e);
+  if (e.count > e.window + slackRows(e.window)) {
+    dropOldest(e, e.count - e.window);
+    e.complete = false;
+  }
   evict(e);
   return cache.get(e.key) === e;
 }
 
-/** Drops the oldest rows down to the window. */
-function compact(e: Entry): void {
-  const drop = e.count - e.window;
-  e.data.copyWithin(0, drop * e.dim, e.count * e.dim);
-  for (let i = 0; i < drop; i++) {
-    e.slotOf.delete(e.ids[i] as string);
-    e.payloadChars -= e.payloads[i]?.length ?? 0;
+/** Drops the oldest `drop` rows (slots shift down), their ids too unless `ids` is false (a load lists only the kept ones). */
+function dropOldest(e: Entry, drop: number, ids = true): void {
+  const { count, stride, dim } = e;
+  e.words.copyWithin(0, drop * stride, count * stride);
+  for (const column of [e.scales, e.seqs, e.sources, e.values, e.supports]) column.copyWithin(0, drop, count);
+  e.exact?.copyWithin(0, drop * dim, count * dim);
+  e.tags.splice(0, drop);
+  e.count = count - drop;
+  if (ids) {
+    for (let i = 0; i < drop; i++) {
+      const id = e.ids[i] as string;
+      e.slotOf.delete(id);
+      e.idChars -= id.length;
+    }
+    e.ids.splice(0, drop);
+    for (let i = 0; i < e.count; i++) e.slotOf.set(e.ids[i] as string, i);
   }
-  e.ids.splice(0, drop);
-  e.seqs.splice(0, drop);
-  e.payloads.splice(0, drop);
-  e.parsed.splice(0, drop);
-  e.count -= drop;
-  for (let i = 0; i < e.count; i++) e.slotOf.set(e.ids[i] as string, i);
-  e.complete = false;
 }
 
-/** Scores every query against the newest `window` cached rows, newest first (the order of the D1 scan). */
-function searchEntry(e: Entry, window: number, searches: readonly Search[]): void {
-  const { data, dim } = e;
+/**
+ * Searches the newest `window` cached rows for each query. The codes give every row an approximate score a and a
+ * bound b with |exact − a| ≤ b; a row is a candidate when a + b reaches the k-th best a − b (of rows passing the
+ * filter), so the exact best k are among the candidates, and the candidates are re-ranked exactly: here from the
+ * entry's Float32 copy, else returned as pending (their vectors are read from D1). Queries the codes cannot bound
+ * (a coordinate not finite) go to `exactly`.
+ */
+function searchEntry(e: Entry, window: number, searches: readonly Search[], exactly: Search[]): Pending[] {
+  const pending: Pending[] = [];
   const end = e.count;
   const start = Math.max(0, end - window);
-  for (const { query, top } of searches) {
-    const q = query.vector;
-    const filter = query.filter;
+  for (const search of searches) {
+    const { query } = search;
     const k = query.limit + (query.excludeIds?.length ?? 0);
     if (k <= 0) continue;
-    // The best k slots, best first; ties keep the newer (scanned first), as TopK.offer does.
-    const bestScore = new Float64Array(k);
-    const bestSlot = new Int32Array(k);
-    let n = 0;
-    for (let slot = end - 1; slot >= start; slot--) {
-      const o = slot * dim;
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += (q[d] as number) * (data[o + d] as number);
-      if (n === k && s <= (bestScore[k - 1] as number)) continue;
-      if (filter && !matchesFilter(payloadOf(e, slot), filter)) continue;
-      let at = n < k ? n++ : k - 1;
-      while (at > 0 && (bestScore[at - 1] as number) < s) {
-        bestScore[at] = bestScore[at - 1] as number;
-        bestSlot[at] = bestSlot[at - 1] as number;
-        at--;
-      }
-      bestScore[at] = s;
-      bestSlot[at] = slot;
+    const quantised = quantiseQuery(query.vector, e.dim);
+    if (!quantised) {
+      exactly.push(search);
+      continue;
     }
-    for (let i = 0; i < n; i++) top.offer(e.ids[bestSlot[i] as number] as string, bestScore[i] as number);
+    const slots = candidates(e, start, end, quantised, k, query.filter);
+    const list: Candidate[] = [];
+    for (const slot of slots) {
+      const scale = e.scales[slot] as number;
+      // A zero row, or a zero query: the exact score is 0 (the bound is 0), no vector needed.
+      const known = scale * quantised.slack === 0 ? 0 : undefined;
+      list.push({ slot, id: e.ids[slot] as string, seq: e.seqs[slot] as number, known });
+    }
+    const exact = e.exact;
+    if (exact) rerank(search, list, (c) => dotAt(query.vector, exact, c.slot * e.dim, e.dim));
+    else if (list.filter((c) => c.known === undefined).length > MAX_FETCHED_CANDIDATES) exactly.push(search);
+    else pending.push({ search, candidates: list });
   }
+  return pending;
 }
 
-function payloadOf(e: Entry, slot: number): Record<string, unknown> {
-  let p = e.parsed[slot];
-  if (!p) {
-    p = JSON.parse(e.payloads[slot] ?? "{}") as Record<string, unknown>;
-    e.parsed[slot] = p;
+/** The candidate slots of one query, newest first (see searchEntry). */
+function candidates(e: Entry, start: number, end: number, q: QuantisedQuery, k: number, filter: VectorQuery["filter"]): number[] {
+  const { scales } = e;
+  const { step, slack } = q;
+  if (sums.length < end - start) sums = new Float64Array(end - start);
+  codeDots(e.words, e.stride, q.codes, start, end, sums);
+  // The k best lower bounds, best first; `floor` is the k-th (−∞ until k rows passed).
+  const lower = new Float64Array(k).fill(Number.NEGATIVE_INFINITY);
+  let floor = Number.NEGATIVE_INFINITY;
+  const slots: number[] = [];
+  const uppers: number[] = [];
+  for (let slot = end - 1; slot >= start; slot--) {
+    const scale = scales[slot] as number;
+    const approx = step * (sums[slot - start] as number);
+    const upper = scale * (approx + slack);
+    if (upper < floor) continue; // NaN (a row with a coordinate not finite) never skips
+    if (filter && !rowMatches(e, slot, filter)) continue;
+    slots.push(slot);
+    uppers.push(upper);
+    const low = scale * (approx - slack);
+    if (low > floor) floor = insertLower(lower, low);
   }
-  return p;
+  const kept: number[] = [];
+  for (let i = 0; i < slots.length; i++) if (!((uppers[i] as number) < floor)) kept.push(slots[i] as number);
+  return kept;
+}
+
+/** Inserts a lower bound into the k best (descending, the last dropped) and returns the new k-th. */
+function insertLower(lower: Float64Array, low: number): number {
+  let at = lower.length - 1;
+  while (at > 0 && (lower[at - 1] as number) < low) {
+    lower[at] = lower[at - 1] as number;
+    at--;
+  }
+  lower[at] = low;
+  return lower[lower.length - 1] as number;
+}
+
+/** Scores candidates (newest first) exactly and offers the best k: ties keep the newer, as TopK.offer does. */
+function rerank(search: Search, list: readonly Candidate[], exact: (c: Candidate) => number): void {
+  const { query, top } = search;
+  const k = query.limit + (query.excludeIds?.length ?? 0);
+  const bestScore = new Float64Array(k);
+  const best: Candidate[] = [];
+  let n = 0;
+  for (const c of list) {
+    const s = c.known ?? exact(c);
+    if (n === k && s <= (bestScore[k - 1] as number)) continue;
+    let at = n < k ? n++ : k - 1;
+    while (at > 0 && (bestScore[at - 1] as number) < s) {
+      bestScore[at] = bestScore[at - 1] as number;
+      best[at] = best[at - 1] as Candidate;
+      at--;
+    }
+    bestScore[at] = s;
+    best[at] = c;
+  }
+  for (let i = 0; i < n; i++) top.offer((best[i] as Candidate).id, bestScore[i] as number);
 }
 
 /** The payload filters both stores support: exact source, any of the tags, value at least, support at least. */

@@ -98,3 +98,95 @@ export function lowerGram(matrix: Float32Array, n: number, dim: number): Float64
   }
   return out;
 }
+
+/*
+ * Int8 quantisation for the embedded store's cache (docs/vector-store.md). A row v of `dim` coordinates is kept as
+ * codes c_d = round(v_d / s), s = max|v_d| / 127, packed four to an Int32 word; a query q as integers
+ * r_d = round(q_d / t), t = max|q_d| / Q. The approximate score s·t·Σ r_d·c_d is within s·slack of the exact
+ * Σ q_d·v_d (computed in doubles, as `dot` does), where slack = (‖q‖₁ + t·127·dim) / 2 plus a relative margin
+ * that covers every floating-point rounding involved.
+ */
+
+/** Int32 words per quantised row (four int8 codes a word). */
+export const wordsPerRow = (dim: number): number => (dim + 3) >> 2;
+
+/**
+ * Quantises v[0..dim) into the words `words[offset .. offset + wordsPerRow(dim))` and returns its scale s: 0 for a
+ * zero vector (every code 0: its exact score is 0), NaN when a coordinate is not finite (every code 0; such a row has
+ * no error bound and is always re-ranked exactly). |v_d − s·c_d| ≤ s/2 up to a rounding of s·2⁻⁵².
+ */
+export function quantiseInto(v: ArrayLike<number>, dim: number, words: Int32Array, offset: number): number {
+  let max = 0;
+  for (let d = 0; d < dim; d++) {
+    const a = Math.abs(v[d] as number);
+    if (!(a <= Number.MAX_VALUE)) {
+      words.fill(0, offset, offset + wordsPerRow(dim));
+      return Number.NaN;
+    }
+    if (a > max) max = a;
+  }
+  const scale = max / 127;
+  const inv = max === 0 ? 0 : 127 / max;
+  for (let w = 0, d = 0; d < dim; w++, d += 4) {
+    const c0 = Math.round((v[d] as number) * inv);
+    const c1 = d + 1 < dim ? Math.round((v[d + 1] as number) * inv) : 0;
+    const c2 = d + 2 < dim ? Math.round((v[d + 2] as number) * inv) : 0;
+    const c3 = d + 3 < dim ? Math.round((v[d + 3] as number) * inv) : 0;
+    words[offset + w] = (c0 & 255) | ((c1 & 255) << 8) | ((c2 & 255) << 16) | (c3 << 24);
+  }
+  return scale;
+}
+
+/** A query quantised for `codeDot`: the approximate score of a row of scale s is s·step·codeDot(…), within s·slack. */
+export interface QuantisedQuery {
+  codes: Int32Array;
+  step: number;
+  slack: number;
+}
+
+/**
+ * Quantises a query of `dim` coordinates (Q = 32767, less when the dimension is so large that Σ|r_d·c_d| could pass
+ * 2³¹ − 1). Undefined when a coordinate is not finite or the dimension is too large to bound: search it exactly.
+ */
+export function quantiseQuery(q: ArrayLike<number>, dim: number): QuantisedQuery | undefined {
+  const codes = new Int32Array(wordsPerRow(dim) * 4);
+  let max = 0;
+  let l1 = 0;
+  for (let d = 0; d < dim; d++) {
+    const a = Math.abs(q[d] as number);
+    if (!(a <= Number.MAX_VALUE)) return undefined;
+    l1 += a;
+    if (a > max) max = a;
+  }
+  if (max === 0) return { codes, step: 0, slack: 0 };
+  const levels = Math.min(32767, Math.floor(0x7fffffff / (127 * codes.length)));
+  if (levels < 1) return undefined;
+  const step = max / levels;
+  for (let d = 0; d < dim; d++) codes[d] = Math.round((q[d] as number) / step);
+  // 1e-6: far above the relative rounding of every sum and product involved (≈ 254·dim·2⁻⁵³).
+  return { codes, step, slack: 0.5 * (l1 + step * 127 * dim) * (1 + 1e-6) };
+}
+
+/** Σ r_d·c_d over one quantised row (exact integer arithmetic: |Σ| < 2³¹ by the choice of Q). */
+export function codeDot(words: Int32Array, offset: number, q: Int32Array, nWords: number): number {
+  let a = 0;
+  let b = 0;
+  for (let w = 0, d = 0; w < nWords; w++, d += 4) {
+    const x = words[offset + w] as number;
+    a = (a + (q[d] as number) * ((x << 24) >> 24) + (q[d + 1] as number) * ((x << 16) >> 24)) | 0;
+    b = (b + (q[d + 2] as number) * ((x << 8) >> 24) + (q[d + 3] as number) * (x >> 24)) | 0;
+  }
+  return a + b;
+}
+
+/** Σ q_d·data[offset + d] for d < dim, in order: the same number `dot` gives for that row. */
+export function dotAt(q: ArrayLike<number>, data: Float32Array, offset: number, dim: number): number {
+  let s = 0;
+  for (let d = 0; d < dim; d++) s += (q[d] as number) * (data[offset + d] as number);
+  return s;
+}
+
+/** `codeDot` of rows start … end − 1 (each `nWords` words) into out[0 … end − start). */
+export function codeDots(words: Int32Array, nWords: number, q: Int32Array, start: number, end: number, out: Float64Array): void {
+  for (let row = start; row < end; row++) out[row - start] = codeDot(words, row * nWords, q, nWords);
+}

@@ -1,6 +1,14 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { clearVectorCache, DEFAULT_CACHE_BYTES, EmbeddedVectorStore, setVectorCacheLimit, vectorCacheStats } from "../../src/adapters/embedded-vector-store";
+import {
+  clearVectorCache,
+  DEFAULT_CACHE_BYTES,
+  DEFAULT_EXACT_COPY_BYTES,
+  EmbeddedVectorStore,
+  setExactCopyLimit,
+  setVectorCacheLimit,
+  vectorCacheStats,
+} from "../../src/adapters/embedded-vector-store";
 import { vectorToBase64 } from "../../src/domain/vector-math";
 
 /** Unit vector along axis `i` of `dim`. */
@@ -18,6 +26,7 @@ const ids = (hits: { id: string }[][] | undefined) => hits?.[0]?.map((h) => h.id
 describe("embedded vector store cache", () => {
   afterEach(() => {
     setVectorCacheLimit(DEFAULT_CACHE_BYTES);
+    setExactCopyLimit(DEFAULT_EXACT_COPY_BYTES);
     clearVectorCache();
   });
 
@@ -81,15 +90,17 @@ describe("embedded vector store cache", () => {
 
   it("stays within its memory bound: least recently searched entries go first, a window too big is scanned", async () => {
     const dim = 64;
-    const rowBytes = dim * 4 + 96;
-    setVectorCacheLimit(400 * rowBytes);
+    setExactCopyLimit(0); // int8 codes only (vector-quantised.test.ts covers the Float32 copies)
     const collections = [fresh(), fresh(), fresh()];
     for (const c of collections) {
       await new EmbeddedVectorStore(env.DB, c, 1).upsert(
         Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, project: "p", vector: axis(i, dim), payload: {} })),
       );
     }
-    // Each entry reserves its window plus slack (≥ 256 rows): two fit, a third evicts the least recently searched.
+    // Each entry reserves its window plus slack (≥ 256 rows): room for two and a half of them.
+    await new EmbeddedVectorStore(env.DB, collections[0]!, 10).searchBatch([{ project: "p", vector: axis(1, dim), limit: 1 }]);
+    setVectorCacheLimit(Math.floor(2.5 * vectorCacheStats().bytes));
+    // Two fit, a third evicts the least recently searched.
     for (const c of collections) await new EmbeddedVectorStore(env.DB, c, 10).searchBatch([{ project: "p", vector: axis(1, dim), limit: 1 }]);
     const stats = vectorCacheStats();
     expect(stats.entries).toBe(2);
