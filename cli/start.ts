@@ -1,7 +1,7 @@
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readWorkerConfig } from "./runner/config";
-import { startGleaner } from "./runner/server";
+import { type RunningGleaner, startGleaner } from "./runner/server";
 import { type RunnerSettings, resolveSettings } from "./runner/settings";
 
 // Before anything is written: the data dir, the admin token and workerd's D1
@@ -31,7 +31,13 @@ try {
   console.error(`Gleaner cannot start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
-const gleaner = await startGleaner(projectDir, settings);
+let gleaner: RunningGleaner;
+try {
+  gleaner = await startGleaner(projectDir, settings);
+} catch (err) {
+  console.error(`Gleaner cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
 const base = gleaner.url.origin;
 const shown = relative(process.cwd(), settings.dataDir);
 const dataDir = shown === "" ? "." : shown.startsWith("..") ? settings.dataDir : shown;
@@ -53,7 +59,7 @@ console.log(
   ].join("\n"),
 );
 
-// Start-up garbage (the config sent to workerd, the worker bundle, esbuild's output) would otherwise stay
+// Start-up garbage (the configs sent to workerd, the worker bundle, esbuild's output) would otherwise stay
 // resident: npm start runs node with --expose-gc (package.json) so the idle runner gives it back.
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect) {
@@ -70,9 +76,14 @@ async function shutdown(signal: string) {
   console.log("stopped");
   process.exit(0);
 }
-// Miniflare's own signal hook exits at once; replace it with a graceful stop
-// (its exit hook still kills workerd should the process end another way).
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.removeAllListeners(signal);
-  process.on(signal, () => void shutdown(signal));
-}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(signal));
+// workerd ending on its own (a crash, a kill) leaves nothing to serve: say so and exit 1, so a supervisor
+// restarts it. Ctrl-C reaches workerd too (same process group), so a signal of our own may follow: wait for it.
+void gleaner.exited.then(({ code, signal }) =>
+  setTimeout(() => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`Gleaner's workerd exited (${signal ?? `code ${code}`}); stopping`);
+    void gleaner.stop().finally(() => process.exit(1));
+  }, 500),
+);

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 let building = 0;
 
 /** "size:mtime" of a file, or null when it is gone. */
-function stamp(path: string): string | null {
+export function stamp(path: string): string | null {
   try {
     const s = statSync(path);
     return `${s.size}:${s.mtimeMs}`;
@@ -16,7 +16,7 @@ function stamp(path: string): string | null {
 }
 
 /** node_modules/.cache/gleaner under the nearest folder above `from` that has a node_modules. */
-function cacheDir(from: string): string | undefined {
+export function cacheDir(from: string): string | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
     if (stamp(join(dir, "node_modules")) !== null) return join(dir, "node_modules/.cache/gleaner");
     if (dirname(dir) === dir) return undefined;
