@@ -2,6 +2,8 @@ import {
   type QuantisedQuery,
   TopK,
   codeDots,
+  codeDots4,
+  interleaveQueries,
   decodeBase64Into,
   dot,
   dotAt,
@@ -120,7 +122,10 @@ let loads = 0;
 let fetched = 0;
 /** One row's decoded Float32 coordinates, and a window's code sums (reused). */
 let scratch = new Float32Array(0);
-let sums = new Float64Array(0);
+/** Code sums of a window for up to four queries at once (see searchEntry), reused. */
+const sums: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0), new Float64Array(0)];
+/** Four queries' codes interleaved for `codeDots4`, reused. */
+let interleaved = new Int32Array(0);
 
 /** Sets the cache's bound in bytes (0 turns it off); drops entries past it. */
 export function setVectorCacheLimit(bytes: number): void {
@@ -628,6 +633,10 @@ function searchEntry(e: Entry, window: number, searches: readonly Search[], exac
   const pending: Pending[] = [];
   const end = e.count;
   const start = Math.max(0, end - window);
+  const n = end - start;
+  for (let i = 0; i < sums.length; i++) if ((sums[i] as Float64Array).length < n) sums[i] = new Float64Array(n);
+  // The queries the codes answer; their code sums are computed four at a time (one pass over the window's words).
+  const coded: { search: Search; k: number; quantised: QuantisedQuery }[] = [];
   for (const search of searches) {
     const { query } = search;
     const k = query.limit + (query.excludeIds?.length ?? 0);
@@ -637,28 +646,44 @@ function searchEntry(e: Entry, window: number, searches: readonly Search[], exac
       exactly.push(search);
       continue;
     }
-    const slots = candidates(e, start, end, quantised, k, query.filter);
-    const list: Candidate[] = [];
-    for (const slot of slots) {
-      const scale = e.scales[slot] as number;
-      // A zero row, or a zero query: the exact score is 0 (the bound is 0), no vector needed.
-      const known = scale * quantised.slack === 0 ? 0 : undefined;
-      list.push({ slot, id: e.ids[slot] as string, seq: e.seqs[slot] as number, known });
+    coded.push({ search, k, quantised });
+  }
+  const [s0, s1, s2, s3] = sums as [Float64Array, Float64Array, Float64Array, Float64Array];
+  for (let b = 0; b < coded.length; b += 4) {
+    const block = coded.slice(b, b + 4);
+    if (block.length === 4) {
+      const [c0, c1, c2, c3] = block as [(typeof coded)[number], (typeof coded)[number], (typeof coded)[number], (typeof coded)[number]];
+      const width = c0.quantised.codes.length * 4;
+      if (interleaved.length < width) interleaved = new Int32Array(width);
+      interleaveQueries(c0.quantised.codes, c1.quantised.codes, c2.quantised.codes, c3.quantised.codes, interleaved);
+      codeDots4(e.words, e.stride, interleaved, start, end, s0, s1, s2, s3);
+    } else
+      for (let i = 0; i < block.length; i++)
+        codeDots(e.words, e.stride, (block[i] as (typeof coded)[number]).quantised.codes, start, end, sums[i] as Float64Array);
+    for (let i = 0; i < block.length; i++) {
+      const { search, k, quantised } = block[i] as (typeof coded)[number];
+      const { query } = search;
+      const slots = candidates(e, start, end, quantised, sums[i] as Float64Array, k, query.filter);
+      const list: Candidate[] = [];
+      for (const slot of slots) {
+        const scale = e.scales[slot] as number;
+        // A zero row, or a zero query: the exact score is 0 (the bound is 0), no vector needed.
+        const known = scale * quantised.slack === 0 ? 0 : undefined;
+        list.push({ slot, id: e.ids[slot] as string, seq: e.seqs[slot] as number, known });
+      }
+      const exact = e.exact;
+      if (exact) rerank(search, list, (c) => dotAt(query.vector, exact, c.slot * e.dim, e.dim));
+      else if (list.filter((c) => c.known === undefined).length > MAX_FETCHED_CANDIDATES) exactly.push(search);
+      else pending.push({ search, candidates: list });
     }
-    const exact = e.exact;
-    if (exact) rerank(search, list, (c) => dotAt(query.vector, exact, c.slot * e.dim, e.dim));
-    else if (list.filter((c) => c.known === undefined).length > MAX_FETCHED_CANDIDATES) exactly.push(search);
-    else pending.push({ search, candidates: list });
   }
   return pending;
 }
 
-/** The candidate slots of one query, newest first (see searchEntry). */
-function candidates(e: Entry, start: number, end: number, q: QuantisedQuery, k: number, filter: VectorQuery["filter"]): number[] {
+/** The candidate slots of one query, newest first (see searchEntry), from its code sums of rows start … end − 1. */
+function candidates(e: Entry, start: number, end: number, q: QuantisedQuery, sums: Float64Array, k: number, filter: VectorQuery["filter"]): number[] {
   const { scales } = e;
   const { step, slack } = q;
-  if (sums.length < end - start) sums = new Float64Array(end - start);
-  codeDots(e.words, e.stride, q.codes, start, end, sums);
   // The k best lower bounds, best first; `floor` is the k-th (−∞ until k rows passed).
   const lower = new Float64Array(k).fill(Number.NEGATIVE_INFINITY);
   let floor = Number.NEGATIVE_INFINITY;

@@ -12,7 +12,7 @@ import {
   vectorCacheStats,
 } from "../../src/adapters/embedded-vector-store";
 import type { VectorHit, VectorPoint, VectorQuery } from "../../src/adapters/vector-store";
-import { codeDot, dot, quantiseInto, quantiseQuery, wordsPerRow } from "../../src/domain/vector-math";
+import { codeDot, codeDots, codeDots4, dot, interleaveQueries, quantiseInto, quantiseQuery, wordsPerRow } from "../../src/domain/vector-math";
 
 /**
  * The embedded store keeps int8 codes and re-ranks the candidates their error bound admits (docs/vector-store.md):
@@ -175,6 +175,41 @@ describe("int8 codes with an exact re-rank", () => {
     );
     expect(quantiseQuery(Float32Array.of(1, Number.POSITIVE_INFINITY), 2)).toBeUndefined();
     expect(quantiseInto(Float32Array.of(1, Number.NaN), 2, new Int32Array(1), 0)).toBeNaN();
+  });
+
+  it("scores four queries at once exactly as one at a time (codeDots4)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).chain((dim) =>
+          fc.record({
+            dim: fc.constant(dim),
+            rows: fc.array(fc.array(fc.oneof(coordinate, fc.float({ noNaN: true, noDefaultInfinity: true })), { minLength: dim, maxLength: dim }), {
+              minLength: 1,
+              maxLength: 12,
+            }),
+            queries: fc.array(fc.array(coordinate, { minLength: dim, maxLength: dim }), { minLength: 4, maxLength: 4 }),
+            start: fc.nat(3),
+          }),
+        ),
+        ({ dim, rows, queries, start }) => {
+          const nWords = wordsPerRow(dim);
+          const words = new Int32Array(rows.length * nWords);
+          for (const [i, r] of rows.entries()) quantiseInto(Float32Array.from(r), dim, words, i * nWords);
+          const codes = queries.map((q) => quantiseQuery(Float32Array.from(q), dim)!.codes) as [Int32Array, Int32Array, Int32Array, Int32Array];
+          const from = Math.min(start, rows.length - 1);
+          const outs = [0, 1, 2, 3].map(() => new Float64Array(rows.length));
+          const interleaved = new Int32Array(codes[0].length * 4);
+          interleaveQueries(...codes, interleaved);
+          codeDots4(words, nWords, interleaved, from, rows.length, outs[0]!, outs[1]!, outs[2]!, outs[3]!);
+          for (let k = 0; k < 4; k++) {
+            const one = new Float64Array(rows.length);
+            codeDots(words, nWords, codes[k]!, from, rows.length, one);
+            expect(Array.from(outs[k]!)).toEqual(Array.from(one));
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it("answers as a brute-force exact search: ties, near-ties, zero vectors, filters, excludes, other lengths, in-place upserts", async () => {
