@@ -165,8 +165,34 @@ const VAR_NAMES = configSchema.keyof().options;
 /** The configuration vars as the worker gets them (wrangler.toml `[vars]`, .dev.vars): text, or unset. An Env is one. */
 export type ConfigVars = { readonly [Name in (typeof VAR_NAMES)[number]]?: string };
 
-/** Parses the configuration vars; a bad value fails loudly naming the variable. */
+/** Parsed configurations by the text of their vars: the vars are the same on every request of a deployment. */
+const parsedConfigs = new Map<string, Config>();
+const MAX_PARSED_CONFIGS = 16;
+
+/**
+ * Parses the configuration vars; a bad value fails loudly naming the variable.
+ * The same vars give the same (frozen) object without parsing again: ingest
+ * reads the configuration on every request.
+ */
 export function readConfig(env: ConfigVars): Config {
+  let key = "";
+  for (const name of VAR_NAMES) {
+    const v = env[name];
+    // A value that is not text is keyed with its type: the schema may treat it otherwise than its text.
+    key += typeof v === "string" ? `${v}\u0000` : `\u0001${typeof v}:${String(v)}\u0000`;
+  }
+  let config = parsedConfigs.get(key);
+  if (config === undefined) {
+    config = parseConfig(env);
+    Object.freeze(config.REDACTION_DISABLED);
+    Object.freeze(config);
+    if (parsedConfigs.size >= MAX_PARSED_CONFIGS) parsedConfigs.clear();
+    parsedConfigs.set(key, config);
+  }
+  return config;
+}
+
+function parseConfig(env: ConfigVars): Config {
   const raw = Object.fromEntries(VAR_NAMES.map((name) => [name, env[name] === "" ? undefined : env[name]]));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

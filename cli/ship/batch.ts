@@ -10,7 +10,7 @@ export type BatchItem = {
   /** Bytes of the line in the file (0 for a truncated tail, counted apart). */
   bytes: number;
 } & (
-  | { kind: "send"; json: string; type?: string }
+  | { kind: "send"; json: string; record: object; type?: string }
   | { kind: "quarantine"; reason: string; text: string }
   | { kind: "truncated"; reason: string; text: string }
 );

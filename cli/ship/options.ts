@@ -13,6 +13,11 @@ export interface ShipOptions {
   /** How long a rotated file stays open for a late write, and its partial last line waits for its newline (follow mode only). */
   rotationGraceMs?: number;
   batchLines?: number;
+  /**
+   * Map legacy lines to v2 events here, as the server would (the default), so
+   * the worker only validates them; false sends every line as its legacy envelope.
+   */
+  upcast?: boolean;
   batchBytes?: number;
   chunkBytes?: number;
   maxLineBytes?: number;

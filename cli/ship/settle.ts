@@ -20,7 +20,7 @@ export function settleBatch(items: readonly BatchItem[], outcomes: readonly Even
       if (!outcome) throw new Error(`the server answered ${outcomes.length} outcomes for more events than that`);
       if (outcome.status === "rejected") {
         const reason = outcome.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
-        rejected.push({ ...where, line: item.lineAfter, reason, text: recordText(item.json), errors: outcome.errors });
+        rejected.push({ ...where, line: item.lineAfter, reason, text: JSON.stringify(item.record), errors: outcome.errors });
         lines.push({ ...where, ...(item.type ? { type: item.type } : {}), status: "rejected", reason });
       } else {
         lines.push({ ...where, ...(item.type ? { type: item.type } : {}), status: outcome.status });
@@ -34,9 +34,4 @@ export function settleBatch(items: readonly BatchItem[], outcomes: readonly Even
     }
   }
   return { quarantined, rejected, lines };
-}
-
-/** The record of an envelope, as JSON, for the rejects file. */
-function recordText(json: string): string {
-  return JSON.stringify((JSON.parse(json) as { record: unknown }).record);
 }

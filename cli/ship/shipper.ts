@@ -15,6 +15,13 @@ import { TrackedFile } from "./tracked-file";
 
 export type { LineOutcome, ShipOptions, ShipSummary } from "./options";
 
+/**
+ * Lines a batch holds at most: the server's default MAX_EVENTS_PER_REQUEST
+ * (a server that takes fewer answers 413, and the batch is split). Each
+ * request costs the worker a fixed amount beside its events.
+ */
+const DEFAULT_BATCH_LINES = 1000;
+
 /** Most passes --once makes while files keep changing under it. */
 const MAX_ONCE_PASSES = 20;
 /** Dormant generations kept in the checkpoint, to recognise a copy of them later. */
@@ -37,14 +44,18 @@ export class Shipper {
   private readonly stopSignal = new AbortController();
   private readonly stats: ShipStats = { files: 0, lines: 0, bytes: 0, accepted: 0, duplicates: 0, rejected: 0, quarantined: 0, truncated: 0 };
   private readonly limits: { chunkBytes: number; maxLineBytes: number };
+  private readonly upcast: boolean;
   private readonly log: (message: string) => void;
   private seq = 0;
   private stopping = false;
+  /** The batch being sent and checkpointed while the next one is read (at most one). */
+  private inFlight: Promise<void> | undefined;
 
   constructor(private readonly options: ShipOptions) {
     this.limits = { chunkBytes: options.chunkBytes ?? 64 * 1024, maxLineBytes: options.maxLineBytes ?? 4 * 1024 * 1024 };
-    this.batch = new Batch(options.batchLines ?? 500, options.batchBytes ?? 1024 * 1024);
+    this.batch = new Batch(options.batchLines ?? DEFAULT_BATCH_LINES, options.batchBytes ?? 1024 * 1024);
     this.log = options.log ?? (() => undefined);
+    this.upcast = options.upcast ?? true;
     this.progress = new Progress(options.progress ?? null);
     this.sender = new Sender({
       url: options.url,
@@ -101,8 +112,17 @@ export class Shipper {
     }
   }
 
-  /** One scan and read of every file; true when anything moved. */
+  /** One scan and read of every file; true when anything moved. Returns once its last batch is acknowledged and checkpointed. */
   private async pass(): Promise<boolean> {
+    try {
+      return await this.scanAndRead();
+    } finally {
+      await this.settled();
+      this.progress.update(this.stats);
+    }
+  }
+
+  private async scanAndRead(): Promise<boolean> {
     const paths = await expandPatterns(this.options.patterns, this.options.cwd ?? process.cwd());
     const observed = (await Promise.all(paths.map(observe))).filter((o): o is Observed => o !== null);
     observed.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
@@ -125,7 +145,6 @@ export class Shipper {
       }
     }
     if (!this.stopping) await this.flush();
-    this.progress.update(this.stats);
     return moved;
   }
 
@@ -183,7 +202,7 @@ export class Shipper {
     for await (const raw of reader.lines()) {
       any = true;
       file.readLine++;
-      const line = classifyLine(raw, { file: file.state.label, path: file.state.path, line: file.readLine }, this.limits.maxLineBytes);
+      const line = classifyLine(raw, { file: file.state.label, path: file.state.path, line: file.readLine }, this.limits.maxLineBytes, this.upcast);
       this.batch.add({ ...line, file, start: raw.start, end: raw.end, lineAfter: file.readLine, bytes: raw.end - raw.start });
       if (this.batch.full) await this.flush();
       if (this.stopping) break;
@@ -239,10 +258,30 @@ export class Shipper {
     }
   }
 
-  /** Sends the batch, writes its reports, then moves and saves the checkpoint. */
+  /**
+   * Starts sending the batch once the one before it is acknowledged and
+   * checkpointed, and returns: the next batch is read while this one is in
+   * flight. Checkpoints still move in file order, one batch at a time.
+   */
   private async flush(): Promise<void> {
-    if (this.batch.empty) return;
-    const items = this.batch.take();
+    await this.settled();
+    // Asked to stop while the batch before was in flight: this one is read again next time.
+    if (this.stopping || this.batch.empty) return;
+    const sending = this.sendAndCheckpoint(this.batch.take());
+    // Its failure is thrown by the next settled(), which every path awaits (a failed send never moves the checkpoint).
+    sending.catch(() => undefined);
+    this.inFlight = sending;
+  }
+
+  /** Waits for the batch in flight, if any: acknowledged, reported and checkpointed, or its error thrown. */
+  private async settled(): Promise<void> {
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    await inFlight;
+  }
+
+  /** Sends the batch, writes its reports, then moves and saves the checkpoint. */
+  private async sendAndCheckpoint(items: BatchItem[]): Promise<void> {
     const sendable = items.filter((i): i is Extract<BatchItem, { kind: "send" }> => i.kind === "send");
     const outcomes = await this.sender.send(sendable.map((i) => i.json));
     await this.options.hooks?.beforeCheckpoint?.();

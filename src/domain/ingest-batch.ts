@@ -1,11 +1,11 @@
 import { withDerivedTexts } from "./conversation";
-import { eventV2Schema, toFieldErrors, type FieldError } from "./event-schema";
+import type { FieldError } from "./event-schema";
+import { parseEventV2 } from "./event-v2-check";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "./json-depth";
 import type { Problem } from "./problem";
 import { formatPath, scanJson, toWellFormedDeep, type JsonProblem, type JsonProblemCode } from "./strict-json";
 import { isLegacyEnvelope, upcastLegacyEnvelope } from "./legacy";
 import { redactValue, type RedactionRule } from "./redaction";
-import { parseClientTimestamp } from "./timestamps";
 import { utf8ByteLength } from "./utf8";
 
 /** What ingest answers for one event of a request, in request order. */
@@ -157,12 +157,12 @@ export function validateItems(
       }
       value = toWellFormedDeep(upcast.event);
     }
-    const parsed = eventV2Schema.safeParse(value);
-    if (!parsed.success) {
-      reject(toFieldErrors(parsed.error));
+    const parsed = parseEventV2(value);
+    if (!parsed.ok) {
+      reject(parsed.errors);
       return;
     }
-    const event = withDerivedTexts(parsed.data);
+    const event = withDerivedTexts(parsed.event);
     if (!limits.internal && RESERVED_ID_PREFIXES.some((p) => event.id.startsWith(p))) {
       reject([
         { path: "id", message: `ids starting with '${RESERVED_ID_PREFIXES.join("', '")}' are reserved for events Gleaner records itself`, code: "reserved_id" },
@@ -194,7 +194,7 @@ export function validateItems(
     seen.add(id);
     results.push({ index, id, status: "accepted" });
     for (const [kind, n] of counts) redactions.set(kind, (redactions.get(kind) ?? 0) + n);
-    valid.push({ index, id, json, bytes, clientTimeMs: parseClientTimestamp(timestamp) as number });
+    valid.push({ index, id, json, bytes, clientTimeMs: parsed.clientTimeMs });
   });
   return { results, valid, redactions };
 }

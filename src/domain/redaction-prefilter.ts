@@ -16,7 +16,11 @@ interface Keyword {
 
 /** A keyword automaton over ASCII, matching in any case (exact keywords are checked on a hit). */
 interface Automaton {
-  /** Column of each ASCII character in the transition table, both cases alike; 0 for characters no keyword has. */
+  /**
+   * Column of each UTF-16 code unit in the transition table, both cases alike;
+   * 0 for characters no keyword has (all of those at or past 128): one read a
+   * character, no range test.
+   */
   column: Uint8Array;
   /**
    * Transitions, failure links folded in. A state is its row offset
@@ -50,7 +54,7 @@ class TrieNode {
 }
 
 function automaton(keywords: readonly Keyword[]): Automaton {
-  const column = new Uint8Array(128);
+  const column = new Uint8Array(0x10000);
   let columns = 1;
   for (const { text } of keywords) {
     for (let i = 0; i < text.length; i++) {
@@ -133,10 +137,9 @@ export function rulesToRun(p: Prefilter, text: string): readonly RedactionRule[]
   const { column, next, ends, output, keywords } = p;
   let found: Set<number> | undefined;
   let state = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    // Both reads are in range (c < 128 = column.length; a state plus a column is in `next`): `?? 0` is never taken.
-    state = next[state + (c < 128 ? (column[c] ?? 0) : 0)] ?? 0;
+  for (let i = 0, n = text.length; i < n; i++) {
+    // Both reads are in range (a code unit indexes `column`; a state plus a column is in `next`).
+    state = next[state + (column[text.charCodeAt(i)] as number)] as number;
     if (ends[state] === 0) continue;
     for (const id of output.get(state) ?? []) {
       const k = keywords[id];

@@ -5,7 +5,7 @@
  */
 import { ASSIGNMENT_RULES, HEADER_RULES, isPlaceholder, KEY_BLOCK_RULES, NPMRC_RULE, URL_CREDENTIALS_RULE } from "./redaction-context";
 import { JWT_RULE, TOKEN_RULES, WEBHOOK_RULES } from "./redaction-catalogue";
-import { prefilterFor, rulesToRun } from "./redaction-prefilter";
+import { type Prefilter, prefilterFor, rulesToRun } from "./redaction-prefilter";
 import { marker, type RedactionRule } from "./redaction-rule";
 import { decodeOnce } from "./redaction-views";
 
@@ -56,9 +56,9 @@ export function redactionRules(options: { emails: boolean; disabledKinds: readon
 
 const add = (counts: Map<string, number>, kind: string, n = 1) => counts.set(kind, (counts.get(kind) ?? 0) + n);
 
-function applyRules(text: string, rules: readonly RedactionRule[], counts: Map<string, number>): string {
+function applyRules(text: string, toRun: readonly RedactionRule[], counts: Map<string, number>): string {
   let out = text;
-  for (const rule of rulesToRun(prefilterFor(rules), text)) {
+  for (const rule of toRun) {
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
       const named = typeof rest[rest.length - 1] === "object";
@@ -67,6 +67,28 @@ function applyRules(text: string, rules: readonly RedactionRule[], counts: Map<s
       add(counts, rule.kind);
       return rule.replace ? rule.replace(match, ...groups) : marker(rule.kind);
     });
+  }
+  return out;
+}
+
+/** Text decodeOnce would change: it holds a percent-escape or a backslash (see redaction-views.ts). */
+const mayDecode = (text: string) => text.includes("%") || text.includes("\\");
+
+function scrubText(text: string, prefilter: Prefilter, counts: Map<string, number>): string {
+  const toRun = rulesToRun(prefilter, text);
+  // Most text: no rule's keyword, nothing to decode, so every level would leave it as it is.
+  if (toRun.length === 0 && !mayDecode(text)) return text;
+  let out = applyRules(text, toRun, counts);
+  let view = out;
+  for (let level = 0; level < MAX_DECODE_LEVELS; level++) {
+    const decoded = decodeOnce(view);
+    if (decoded === view) break;
+    const found = new Map<string, number>();
+    view = applyRules(decoded, rulesToRun(prefilter, decoded), found);
+    if (found.size > 0) {
+      for (const [kind, n] of found) add(counts, kind, n);
+      out = view;
+    }
   }
   return out;
 }
@@ -80,19 +102,7 @@ function applyRules(text: string, rules: readonly RedactionRule[], counts: Map<s
  * redactText("key=AKIA…", redactionRules({ emails: false, disabledKinds: [] }), counts) // "key=[REDACTED:api_key]"
  */
 export function redactText(text: string, rules: readonly RedactionRule[], counts: Map<string, number>): string {
-  let out = applyRules(text, rules, counts);
-  let view = out;
-  for (let level = 0; level < MAX_DECODE_LEVELS; level++) {
-    const decoded = decodeOnce(view);
-    if (decoded === view) break;
-    const found = new Map<string, number>();
-    view = applyRules(decoded, rules, found);
-    if (found.size > 0) {
-      for (const [kind, n] of found) add(counts, kind, n);
-      out = view;
-    }
-  }
-  return out;
+  return scrubText(text, prefilterFor(rules), counts);
 }
 
 /** A `token` beside a `logprob` is a token a model produced, not a credential. */
@@ -132,16 +142,35 @@ function replaceNamedSecret(v: string | number, keyRule: RedactionRule, rules: r
   return marker(kind ?? keyRule.kind);
 }
 
-function scrub(value: unknown, rules: readonly RedactionRule[], keyRules: readonly KeyRule[], counts: Map<string, number>): unknown {
-  if (typeof value === "string") return redactText(value, rules, counts);
+/** What one redactValue call scrubs with: the rules, their pre-filter and the rules for secret-named keys. */
+interface Scrubber {
+  rules: readonly RedactionRule[];
+  prefilter: Prefilter;
+  keyRules: readonly KeyRule[];
+}
+
+const scrubbers = new WeakMap<readonly RedactionRule[], Scrubber>();
+
+function scrubberFor(rules: readonly RedactionRule[]): Scrubber {
+  let s = scrubbers.get(rules);
+  if (!s) {
+    s = { rules, prefilter: prefilterFor(rules), keyRules: rules.filter((r): r is KeyRule => r.keyName !== undefined) };
+    scrubbers.set(rules, s);
+  }
+  return s;
+}
+
+function scrub(value: unknown, s: Scrubber, counts: Map<string, number>): unknown {
+  if (typeof value === "string") return scrubText(value, s.prefilter, counts);
   if (Array.isArray(value)) {
-    let changed = false;
-    const next = value.map((v) => {
-      const r = scrub(v, rules, keyRules, counts);
-      changed ||= r !== v;
-      return r;
-    });
-    return changed ? next : value;
+    let next: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const r = scrub(v, s, counts);
+      if (next === undefined && r !== v) next = value.slice(0, i);
+      if (next !== undefined) next.push(r);
+    }
+    return next ?? value;
   }
   if (value && typeof value === "object") {
     // The copy is made only once something changed (most objects hold nothing to scrub).
@@ -152,8 +181,8 @@ function scrub(value: unknown, rules: readonly RedactionRule[], keyRules: readon
       const k = keys[i] as string;
       const v = source[k];
       // The key test first: it is cheap and rarely passes; both checks are pure, so the order changes no outcome.
-      const keyRule = typeof v === "string" || typeof v === "number" ? keyRuleFor(k, value, keyRules) : undefined;
-      const r = keyRule && isSecretScalar(v) ? replaceNamedSecret(v, keyRule, rules, counts) : scrub(v, rules, keyRules, counts);
+      const keyRule = typeof v === "string" || typeof v === "number" ? keyRuleFor(k, value, s.keyRules) : undefined;
+      const r = keyRule && isSecretScalar(v) ? replaceNamedSecret(v, keyRule, s.rules, counts) : scrub(v, s, counts);
       if (next === undefined && r !== v) {
         next = {};
         for (let j = 0; j < i; j++) next[keys[j] as string] = source[keys[j] as string];
@@ -172,12 +201,7 @@ function scrub(value: unknown, rules: readonly RedactionRule[], keyRules: readon
  * when nothing matched.
  */
 export function redactValue<T>(value: T, rules: readonly RedactionRule[], counts: Map<string, number>): T {
-  return scrub(
-    value,
-    rules,
-    rules.filter((r): r is KeyRule => r.keyName !== undefined),
-    counts,
-  ) as T;
+  return scrub(value, scrubberFor(rules), counts) as T;
 }
 
 /** True when a text holds any redaction marker or producer hash: such text never becomes training content. */

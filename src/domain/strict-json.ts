@@ -106,10 +106,11 @@ export function scanJson(text: string, maxDepth: number, limit = 100): JsonProbl
         } else j = k + 2;
         nextBackslash = text.indexOf("\\", j);
       }
-      const raw = text.slice(start, end);
-      const badRaw = !wellFormed && !isWellFormed(raw);
+      // The string's text is cut out only where it is needed: keys, and values of a text that is not well-formed.
+      const badRaw = !wellFormed && !isWellFormed(text.slice(start, end));
       const top = stack[stack.length - 1];
       if (overflow === 0 && top?.object && top.expectKey) {
+        const raw = text.slice(start, end);
         const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
         top.at = key;
         top.expectKey = false;

@@ -25,11 +25,18 @@ export function parseClientTimestamp(value: string | number): number | null {
   const [year, month, day, hour, minute, second] = fields;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const ms = Number(frac.padEnd(3, "0").slice(0, 3));
-  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear takes the year as written.
-  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
-  date.setUTCFullYear(year, month - 1, day);
-  let time = date.getTime();
-  if (date.getUTCDate() !== day) return null;
+  let time: number;
+  if (second < 60) {
+    // The common case, in arithmetic: the same instant the Date calls below give, without two Date objects.
+    if (day > daysInMonth(year, month)) return null;
+    time = daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+  } else {
+    // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear takes the year as written.
+    const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+    date.setUTCFullYear(year, month - 1, day);
+    time = date.getTime();
+    if (date.getUTCDate() !== day) return null;
+  }
   if (zone && zone !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
@@ -39,6 +46,22 @@ export function parseClientTimestamp(value: string | number): number | null {
     time -= sign * (offsetHours * 60 + offsetMins) * 60_000;
   }
   return Math.abs(time) <= MAX_TIME_MS ? time : null;
+}
+
+const isLeapYear = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (isLeapYear(year) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 function epochToMs(n: number): number | null {

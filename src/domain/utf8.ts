@@ -1,5 +1,10 @@
+/** Any character outside ASCII: a string without one is as many UTF-8 bytes as it is long. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** UTF-8 byte length of a string without allocating an encoded copy. */
 export function utf8ByteLength(s: string): number {
+  // One native scan settles the common case (JSON of English text); only other text is counted by hand.
+  if (!NON_ASCII.test(s)) return s.length;
   let bytes = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -2,6 +2,7 @@ import { commitTogether } from "../adapters/commit";
 import { incrementCounter } from "../adapters/counters";
 import { storeChunks } from "../adapters/event-store";
 import { observeStageDuration } from "../adapters/histograms";
+import { BufferedNudges } from "../adapters/queue-nudges";
 import { log } from "../adapters/log";
 import { randomId } from "../adapters/random-ids";
 import { CHUNK_MAX_BYTES, CHUNK_MAX_EVENTS, type Config, readConfig } from "../config";
@@ -26,7 +27,16 @@ export interface IngestOptions {
   internal?: boolean;
   /** The configuration the caller already parsed for this request or batch; read from env when absent. */
   config?: Config;
+  /**
+   * The request's context: its queue nudges are then sent with other requests'
+   * a moment after the answer (BufferedNudges); without one they are sent before it.
+   */
+  ctx?: Pick<ExecutionContext, "waitUntil">;
 }
+
+/** How long a nudge waits for others to share its sendBatch call: far under the consumer's own batch wait (1 s). */
+export const NUDGE_GATHER_MS = 25;
+const nudges = new BufferedNudges<TelemetryMessage>(NUDGE_GATHER_MS);
 
 /**
  * The one ingest path (HTTP, OTLP, legacy shipper, proxy log, restores):
@@ -70,13 +80,14 @@ export async function ingestItems(
   results = results.map((r) => (r.status === "accepted" && !inserted.has(r.id) ? { ...r, status: "duplicate" } : r));
 
   if (storedBatchIds.length > 0) {
-    const messages = storedBatchIds.map((batch_id) => ({
-      body: { kind: "ingest_batch", batch_id, project, request_id: requestId } satisfies TelemetryMessage,
-    }));
-    try {
-      await env.TELEMETRY_QUEUE.sendBatch(messages);
-    } catch (err) {
-      log("warn", "enqueue failed; the relay cron will re-enqueue", { request_id: requestId, chunks: storedBatchIds.length, error: err });
+    const bodies = storedBatchIds.map((batch_id): TelemetryMessage => ({ kind: "ingest_batch", batch_id, project, request_id: requestId }));
+    if (options.ctx) nudges.add(env.TELEMETRY_QUEUE, bodies, options.ctx, requestId);
+    else {
+      try {
+        await env.TELEMETRY_QUEUE.sendBatch(bodies.map((body) => ({ body })));
+      } catch (err) {
+        log("warn", "enqueue failed; the relay cron will re-enqueue", { request_id: requestId, chunks: storedBatchIds.length, error: err });
+      }
     }
   }
   return {

@@ -1,7 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { findApiKey } from "../adapters/key-store";
-import { apiKeyId, secretsEqual } from "../domain/api-keys";
-import { sha256Hex } from "../domain/sha256";
+import { apiKeyId, digestIsOf, digestMatchesHash, secretDigest, secretsEqual } from "../domain/api-keys";
 import type { Env } from "../env";
 import { ApiError } from "./errors";
 import { chargeRateLimit, routeClassOf } from "./rate-limit";
@@ -58,12 +57,14 @@ function projectKeyMiddleware(options: { basic: boolean }) {
         challenge,
       );
     }
-    if (c.env.GLEANER_ADMIN_TOKEN && (await secretsEqual(presented, c.env.GLEANER_ADMIN_TOKEN))) {
+    // One digest of what was presented serves both comparisons.
+    const digest = await secretDigest(presented);
+    if (c.env.GLEANER_ADMIN_TOKEN && (await digestIsOf(digest, c.env.GLEANER_ADMIN_TOKEN))) {
       throw new ApiError(403, "forbidden", "the admin token cannot be used here: use a project key");
     }
     const id = apiKeyId(presented);
     const stored = id ? await findApiKey(c.env.DB, id) : undefined;
-    if (!stored || !(await secretsEqual(await sha256Hex(presented), stored.keyHash))) {
+    if (!stored || !digestMatchesHash(digest, stored.keyHash)) {
       throw unauthorized("invalid API key", challenge);
     }
     if (stored.revokedAt !== null) throw unauthorized("this API key was revoked", challenge);

@@ -401,7 +401,7 @@ eventsRoutes.openapi(ingest, async (c) => {
   const body = await readBodyWithin(c.req.raw, config.MAX_BODY_BYTES);
   const items = splitBody(body, c.req.header("Content-Type") ?? "");
   if (!Array.isArray(items)) throw problemError(items);
-  const summary = await ingestItems(c.env, c.get("project"), items, c.get("requestId"), started, { config });
+  const summary = await ingestItems(c.env, c.get("project"), items, c.get("requestId"), started, { config, ...requestContextOf(c) });
   if (isProblem(summary)) throw problemError(summary);
   if (summary.rejected === 0) return c.json(summary, 202);
   if (summary.rejected === summary.results.length) {
@@ -409,6 +409,15 @@ eventsRoutes.openapi(ingest, async (c) => {
   }
   return c.json(summary, 207);
 });
+
+/** The request's execution context, when it has one (`app.request` in a test may not). */
+function requestContextOf(c: { executionCtx: Pick<ExecutionContext, "waitUntil"> }): { ctx?: Pick<ExecutionContext, "waitUntil"> } {
+  try {
+    return { ctx: c.executionCtx };
+  } catch {
+    return {};
+  }
+}
 
 /** The stored event upcast to the current schema, with its conversation; one this build cannot upcast is shown as stored. */
 function readable(event: StoredEvent, version: number): StoredEvent {

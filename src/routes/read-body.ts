@@ -17,9 +17,15 @@ export async function readBodyWithin(req: Request, limit: number): Promise<strin
   const declared = Number(req.headers.get("Content-Length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!req.body) return "";
-  const reader = req.body.getReader();
   // fatal: invalid UTF-8 is refused, never silently turned into U+FFFD and stored.
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  if (Number.isFinite(declared)) {
+    // A declared length within the limit bounds what the runtime reads: one native read, one decode.
+    const bytes = await req.arrayBuffer();
+    if (bytes.byteLength > limit) throw tooLarge(limit);
+    return decodeOrRefuse(() => decoder.decode(bytes));
+  }
+  const reader = req.body.getReader();
   let received = 0;
   let text = "";
   for (;;) {

@@ -110,6 +110,8 @@ export function startShip(options: Partial<ShipOptions> & Pick<ShipOptions, "url
   const shipper = new Shipper({
     key: "test-key",
     once: true,
+    // The fake server reads legacy envelopes; the mapped form is tested against the real one (ship-upcast.test.ts, ship-e2e.test.ts).
+    upcast: false,
     pollMs: 20,
     rotationGraceMs: 100,
     retry: { baseMs: 5, maxMs: 50 },

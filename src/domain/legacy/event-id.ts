@@ -22,7 +22,10 @@ export function canonicalJson(value: unknown): string {
  * crash, a restart without state, or through a rotated name with the same label)
  * gives the same id, so the server answers "duplicate" instead of storing it twice.
  */
-export function legacyEventId(file: string, offset: number, record: unknown): string {
+export function legacyEventId(file: string, offset: number, record: unknown, sha256: Sha256 = sha256Hex): string {
   const text = `${file}\n${offset}\n${canonicalJson(record)}`;
-  return `legacy-${sha256Hex(new TextEncoder().encode(text))}`;
+  return `legacy-${sha256(new TextEncoder().encode(text))}`;
 }
+
+/** SHA-256 of bytes as 64 lowercase hex digits, computed synchronously: sha256Hex here, or a native one where there is one (the shipper's Node). */
+export type Sha256 = (bytes: Uint8Array) => string;

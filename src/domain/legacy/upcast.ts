@@ -1,5 +1,5 @@
 import { toFieldErrors, type FieldError } from "../event-schema";
-import { legacyEventId } from "./event-id";
+import { legacyEventId, type Sha256 } from "./event-id";
 import { legacyEnvelopeSchema, MAX_RECORD_DEPTH, nestsDeeperThan } from "./envelope";
 import { applyRules, type LegacyRecord } from "./field-rules";
 import { legacyFormatOf } from "./formats";
@@ -31,7 +31,24 @@ function isJsonText(text: unknown): boolean {
   }
 }
 
-function upcast(value: unknown): UpcastResult {
+/**
+ * A copy of a parsed JSON value (the record, which the mapping then takes
+ * fields out of): its objects and arrays new, an own `__proto__` key kept as
+ * one, as structuredClone would, at a fraction of its cost. Other values are shared.
+ */
+function cloneJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(cloneJson);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = cloneJson((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out;
+}
+
+function upcast(value: unknown, sha256: Sha256 | undefined): UpcastResult {
   const parsed = legacyEnvelopeSchema.safeParse(value);
   if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error) };
   const { origin, record } = parsed.data;
@@ -44,7 +61,7 @@ function upcast(value: unknown): UpcastResult {
   if (!time.ok) return { ok: false, errors: [time.error] };
 
   const format = legacyFormatOf(record, typed.type, origin.file);
-  const rest: LegacyRecord = structuredClone(record);
+  const rest = cloneJson(record) as LegacyRecord;
   for (const key of [...typed.keys, time.key]) delete rest[key];
   const fields = applyRules(record, rest, format.rules(typed.type));
   let source = format.source;
@@ -75,7 +92,7 @@ function upcast(value: unknown): UpcastResult {
   return {
     ok: true,
     event: {
-      id: legacyEventId(file, offset, record),
+      id: legacyEventId(file, offset, record, sha256),
       type: typed.type,
       source,
       timestamp: time.value,
@@ -90,11 +107,12 @@ function upcast(value: unknown): UpcastResult {
  * event (still validated by the caller against eventV1Schema). The producer
  * format is recognised from the record's content by the LEGACY_FORMATS table;
  * unknown event types are kept as they are. Never throws: a record that cannot
- * be mapped is an error with its reason.
+ * be mapped is an error with its reason. `sha256` hashes the id (the
+ * synchronous JS one by default; any other must give the same digests).
  */
-export function upcastLegacyEnvelope(value: unknown): UpcastResult {
+export function upcastLegacyEnvelope(value: unknown, sha256?: Sha256): UpcastResult {
   try {
-    return upcast(value);
+    return upcast(value, sha256);
   } catch (e) {
     return { ok: false, errors: [{ path: "record", message: `could not be mapped: ${(e as Error).message}` }] };
   }
