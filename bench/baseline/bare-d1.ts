@@ -1,3 +1,4 @@
+import { waitForListening } from "../../test/support/wait-for-listening";
 import { spawn } from "node:child_process";
 import { PROJECT_DIR } from "../lib/gleaner";
 
@@ -12,19 +13,7 @@ export async function startBareD1(dir: string): Promise<{ base: string; pid: num
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
   const exited = new Promise<void>((r) => child.on("close", () => r()));
-  const base = await new Promise<string>((ok, fail) => {
-    const timer = setInterval(() => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        ok(m[1]!);
-      }
-    }, 25);
-    void exited.then(() => {
-      clearInterval(timer);
-      fail(new Error(`bare D1 worker exited before listening:\n${out}`));
-    });
-  });
+  const base = await waitForListening(() => out, exited, 25, { pattern: /listening on (http:\/\/\S+)/, name: "bare D1 worker" });
   return {
     base,
     pid: child.pid!,

@@ -1,3 +1,4 @@
+import { waitForListening } from "../../test/support/wait-for-listening";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { PROJECT_DIR } from "./gleaner";
@@ -12,19 +13,7 @@ export async function startBaseline(dir: string): Promise<{ base: string; pid: n
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<void>((r) => child.on("close", () => r()));
-  const base = await new Promise<string>((ok, fail) => {
-    const timer = setInterval(() => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        ok(m[1]!);
-      }
-    }, 25);
-    void exited.then(() => {
-      clearInterval(timer);
-      fail(new Error(`baseline exited before listening:\n${out}`));
-    });
-  });
+  const base = await waitForListening(() => out, exited, 25, { pattern: /listening on (http:\/\/\S+)/, name: "baseline" });
   return {
     base,
     pid: child.pid!,

@@ -1,12 +1,17 @@
 /**
- * Resolves with the URL `npm start` prints ("Gleaner listening on <url>") once
- * it appears in a process's output, or rejects with that output if the process
- * exits first. Shared by the Node tests and the benchmarks.
+ * Resolves with the URL a server prints ("Gleaner listening on <url>" for `npm start`; `banner` for another server)
+ * once it appears in a process's output, or rejects with that output if the process exits first. Shared by the
+ * Node tests and the benchmarks (Gleaner and the benchmarks' baselines).
  */
-export function waitForListening(output: () => string, exited: Promise<number | null>, pollMs = 25): Promise<string> {
+export function waitForListening(
+  output: () => string,
+  exited: Promise<unknown>,
+  pollMs = 25,
+  banner: { pattern: RegExp; name: string } = { pattern: /Gleaner listening on (http:\/\/\S+)/, name: "gleaner" },
+): Promise<string> {
   return new Promise<string>((ok, fail) => {
     const timer = setInterval(() => {
-      const m = /Gleaner listening on (http:\/\/\S+)/.exec(output());
+      const m = banner.pattern.exec(output());
       if (m) {
         clearInterval(timer);
         ok(m[1]!);
@@ -14,7 +19,7 @@ export function waitForListening(output: () => string, exited: Promise<number | 
     }, pollMs);
     void exited.then((code) => {
       clearInterval(timer);
-      fail(new Error(`gleaner exited (${code}) before listening:\n${output().slice(-4000)}`));
+      fail(new Error(`${banner.name} exited (${code}) before listening:\n${output().slice(-4000)}`));
     });
   });
 }

@@ -12,7 +12,7 @@ import {
   vectorCacheStats,
 } from "../../src/adapters/embedded-vector-store";
 import type { VectorHit, VectorPoint, VectorQuery } from "../../src/adapters/vector-store";
-import { codeDot, codeDots, codeDots4, dot, interleaveQueries, quantiseInto, quantiseQuery, wordsPerRow } from "../../src/domain/vector-math";
+import { codeDot, codeDots, codeDots4, dot, interleaveQueries, quantiseInto, quantiseQuery, vectorToBase64, wordsPerRow } from "../../src/domain/vector-math";
 
 /**
  * The embedded store keeps int8 codes and re-ranks the candidates their error bound admits (docs/vector-store.md):
@@ -388,7 +388,7 @@ describe("int8 codes with an exact re-rank", () => {
       // A raw update that skips upsert (`resets` bumps): the entry is reloaded.
       async () => {
         const raw = Float32Array.of(0, 0, -1);
-        await env.DB.prepare("UPDATE vectors SET vector = ?2 WHERE collection = ?1 AND point_id = 'mid'").bind(c, vectorBase64(raw)).run();
+        await env.DB.prepare("UPDATE vectors SET vector = ?2 WHERE collection = ?1 AND point_id = 'mid'").bind(c, vectorToBase64(raw)).run();
         model.upsert([{ id: "mid", project: "p", vector: raw, payload: {} }]);
       },
     ];
@@ -485,10 +485,6 @@ function beforeRerankRead(db: D1Database, hook: () => Promise<void>): D1Database
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-}
-
-function vectorBase64(v: Float32Array): string {
-  return btoa(String.fromCharCode(...new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
 }
 
 /** A small deterministic generator (mulberry32). */
