@@ -3,6 +3,7 @@ import { ADMIN } from "./gleaner";
 export interface Stats {
   events: { total: number; processed: number };
   pending: { batches: number; events: number; oldestCreatedAt: number | null };
+  extractions: { pending: number; oldestEnqueuedAt: number | null };
   counters: Record<string, number>;
 }
 

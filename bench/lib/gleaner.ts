@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { treeRssMb } from "./proc";
@@ -74,6 +74,12 @@ export async function startGleaner(dataDir: string, vars: Record<string, string>
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
+  // Diagnosis: BENCH_LOG_DIR=<dir> keeps each instance's whole output in <dir>/gleaner-<pid>.log.
+  if (process.env.BENCH_LOG_DIR) {
+    const file = createWriteStream(join(process.env.BENCH_LOG_DIR, `gleaner-${child.pid}.log`));
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
   const base = await waitForListening(() => out, exited);
   return { pid: child.pid!, base, dataDir, child, exited, output: () => out };

@@ -1,4 +1,4 @@
-import { drained, runJob, sleep, type Stats } from "../lib/client";
+import { drained, runJob, sleep, type Stats, stats } from "../lib/client";
 import type { Producer } from "../lib/producer";
 
 /** Re-sends every batch the producer still holds until each has a 2xx. */
@@ -13,12 +13,27 @@ export async function resendAll(base: string, key: string, producer: Producer, t
 
 /**
  * Waits for the whole pipeline to finish what it accepted: the backlog drained,
- * every extraction done (the patterns job relays those older than 1 s; two
- * runs 1.5 s apart with nothing to relay mean none is pending), every dataset caught up.
+ * the extract queue's backlog worked off (pending extractions no longer falling
+ * for 10 s, or none left), then every extraction done (the patterns job relays
+ * those older than 1 s, the ones whose messages a kill took; two runs 1.5 s apart
+ * with nothing to relay mean none is pending), every dataset caught up. Relaying
+ * while the extract queue still holds a backlog would only enqueue it again.
  */
 export async function settlePipeline(base: string, timeoutMs: number): Promise<Stats> {
   const deadline = Date.now() + timeoutMs;
   const final = await drained(base, timeoutMs);
+  let last = Number.POSITIVE_INFINITY;
+  let stillSince = Date.now();
+  for (;;) {
+    const { pending } = (await stats(base)).extractions;
+    if (pending === 0) break;
+    if (pending < last) {
+      last = pending;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince > 10_000) break;
+    if (Date.now() > deadline) throw new Error(`extractions did not settle: ${pending} still pending`);
+    await sleep(500);
+  }
   for (let quiet = 0; quiet < 2; ) {
     if (Date.now() > deadline) throw new Error("extractions did not settle");
     const { result } = await runJob(base, "patterns", { older_than_seconds: 1 });

@@ -48,6 +48,13 @@ export async function startLoopback(): Promise<Loopback> {
       res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end(`the runner's loopback does not serve ${req.method} ${path}`);
     }
   });
+  // workerd keeps its connections to the loopback alive and reuses them. Node's default closes an idle one after
+  // 5 s, and a request workerd writes on it at that moment fails. The queue broker's flush awaits its /core/log
+  // request and, when that fails, never schedules another: the queue stops delivering for good. So the loopback
+  // never closes an idle connection (workerd closes its own), and sets no request deadline.
+  server.keepAliveTimeout = 0;
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve);

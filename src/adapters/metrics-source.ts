@@ -3,6 +3,7 @@ import { labelValue, type MetricFamily, type Sample } from "../domain/prometheus
 import type { Env } from "../env";
 import { DURATION_BUCKETS, readHistograms } from "./histograms";
 import { listJobRuns } from "./job-runs";
+import { pendingExtractions } from "./pattern-store";
 import { currentPressure, pressureBudget } from "./pressure";
 
 interface CounterSpec {
@@ -49,7 +50,7 @@ async function optionalRows<T>(db: D1Database, sql: string): Promise<T[]> {
 
 /** Everything /metrics exposes, read from D1 at scrape time. */
 export async function collectMetrics(env: Env, config: Config, now: number): Promise<MetricFamily[]> {
-  const [counterRows, histogramRows, jobs, pressure, breakers, datasets] = await Promise.all([
+  const [counterRows, histogramRows, jobs, pressure, breakers, datasets, extractions] = await Promise.all([
     env.DB.prepare("SELECT name, labels, value FROM counters").all<{ name: string; labels: string; value: number }>(),
     readHistograms(env.DB),
     listJobRuns(env.DB),
@@ -59,6 +60,7 @@ export async function collectMetrics(env: Env, config: Config, now: number): Pro
       env.DB,
       "SELECT coalesce(sum(example_count), 0) AS examples, coalesce(sum(size_bytes), 0) AS bytes FROM dataset_current_sizes",
     ),
+    pendingExtractions(env.DB),
   ]);
 
   const sizeProbe = await env.DB.prepare("SELECT 1").run();
@@ -74,6 +76,9 @@ export async function collectMetrics(env: Env, config: Config, now: number): Pro
   const gauge = (name: string, help: string, samples: Sample[]) => families.push({ name: `learning_${name}`, help, type: "gauge", samples });
   gauge("lag_seconds", "Age of the oldest accepted event not yet processed (0 when none).", [{ labels: "", value: pressure.lagSeconds }]);
   gauge("queue_backlog", "Accepted events not yet processed.", [{ labels: "", value: pressure.backlogEvents }]);
+  gauge("extractions_pending", "High-value events still waiting for their pattern (the extract queue's backlog).", [
+    { labels: "", value: extractions.pending },
+  ]);
   gauge("backpressure_max_backlog_events", "Backlog budget: past it ingest answers 429.", [{ labels: "", value: pressure.budget.maxBacklogEvents }]);
   gauge("backpressure_max_lag_seconds", "Lag budget: past it ingest answers 429.", [{ labels: "", value: pressure.budget.maxLagSeconds }]);
   gauge("backpressure_active", "1 while ingest refuses new events because processing is behind.", [{ labels: "", value: pressure.overBudget ? 1 : 0 }]);

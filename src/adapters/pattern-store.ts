@@ -334,6 +334,26 @@ export async function staleExtractions(db: D1Database, cutoff: number, limit: nu
   return results;
 }
 
+/**
+ * How far the extract queue has got: the latest `enqueued_at` among extractions finished at or after `since`, or null
+ * when none was (nothing finished in that time: stalled, or its messages are gone).
+ */
+export async function latestFinishedExtraction(db: D1Database, since: number): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT max(enqueued_at) AS at FROM extractions WHERE status = 'done' AND updated_at >= ?1")
+    .bind(since)
+    .first<{ at: number | null }>();
+  return row?.at ?? null;
+}
+
+/** Extractions waiting for a pattern, and the oldest enqueue among them. */
+export async function pendingExtractions(db: D1Database): Promise<{ pending: number; oldestEnqueuedAt: number | null }> {
+  const row = await db
+    .prepare("SELECT count(*) AS pending, min(enqueued_at) AS oldest FROM extractions WHERE status = 'pending'")
+    .first<{ pending: number; oldest: number | null }>();
+  return { pending: row?.pending ?? 0, oldestEnqueuedAt: row?.oldest ?? null };
+}
+
 export async function markExtractionsEnqueued(db: D1Database, items: readonly { project: string; event_id: string }[], now: number) {
   await db
     .prepare(

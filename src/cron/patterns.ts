@@ -1,5 +1,5 @@
 import { sendPerIds } from "../adapters/queue-send";
-import { markExtractionsEnqueued, staleExtractions } from "../adapters/pattern-store";
+import { latestFinishedExtraction, markExtractionsEnqueued, staleExtractions } from "../adapters/pattern-store";
 import type { Config } from "../config";
 import type { Env } from "../env";
 import { fillNewCollection, reextractFallbacks } from "../pipeline/refresh-patterns";
@@ -14,16 +14,25 @@ import { patternDeps } from "../wiring";
 export async function maintainPatterns(env: Env, config: Config, params: Record<string, unknown> = {}) {
   const deps = patternDeps(env, config);
   const now = Date.now();
-  const olderThan = typeof params.older_than_seconds === "number" ? params.older_than_seconds : config.RELAY_AFTER_SECONDS;
+  const explicit = typeof params.older_than_seconds === "number";
+  const olderThan = explicit ? (params.older_than_seconds as number) : config.RELAY_AFTER_SECONDS;
   return {
-    extractions_relayed: await relayExtractions(env, now - olderThan * 1000, config.RELAY_MAX_BATCHES),
+    extractions_relayed: await relayExtractions(env, now - olderThan * 1000, config.RELAY_MAX_BATCHES, !explicit),
     reextracted: await reextractFallbacks(deps, config.PATTERNS_PAGE_SIZE, now),
     reembedded: await fillNewCollection(deps, config.PATTERNS_PAGE_SIZE, now),
   };
 }
 
-async function relayExtractions(env: Env, cutoff: number, limit: number): Promise<number> {
-  const stale = await staleExtractions(env.DB, cutoff, limit);
+/**
+ * Re-sends extractions not finished within the delay. The scheduled run (`onlyPassed`) leaves alone those the
+ * queue has not reached yet, as the inbox relay does: when extractions finished within the delay, only stale ones
+ * enqueued before the latest of those are presumed lost (the queue delivers oldest first), so a backlog is not
+ * enqueued again every run; when none finished, every stale one is relayed. An explicit `older_than_seconds`
+ * relays every stale one.
+ */
+async function relayExtractions(env: Env, cutoff: number, limit: number, onlyPassed: boolean): Promise<number> {
+  const reached = onlyPassed ? await latestFinishedExtraction(env.DB, cutoff) : null;
+  const stale = await staleExtractions(env.DB, reached === null ? cutoff : Math.min(cutoff, reached), limit);
   for (const [project, rows] of Map.groupBy(stale, (r) => r.project)) {
     // A failed send fails the job: the rows stay stale and the next run relays them.
     const error = await sendPerIds(

@@ -50,7 +50,13 @@ export const ingestBatches = sqliteTable(
     relayCount: integer("relay_count").notNull().default(0),
     doneAt: integer("done_at"),
   },
-  (t) => [index("ingest_batches_pending").on(t.enqueuedAt).where(sql`done_at IS NULL`)],
+  (t) => [
+    index("ingest_batches_pending").on(t.enqueuedAt).where(sql`done_at IS NULL`),
+    // The relay's "how far has the queue got" (latest enqueue among chunks finished since the delay).
+    index("ingest_batches_done")
+      .on(t.doneAt)
+      .where(sql`done_at IS NOT NULL`),
+  ],
 );
 
 /** Project API keys; only a SHA-256 of the key is stored. */
@@ -268,7 +274,14 @@ export const extractions = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.project, t.eventId] }), index("extractions_pending").on(t.enqueuedAt).where(sql`status = 'pending'`)],
+  (t) => [
+    primaryKey({ columns: [t.project, t.eventId] }),
+    index("extractions_pending").on(t.enqueuedAt).where(sql`status = 'pending'`),
+    // The extract relay's "how far has the queue got" (latest enqueue among extractions finished since the delay).
+    index("extractions_done")
+      .on(t.updatedAt)
+      .where(sql`status = 'done'`),
+  ],
 );
 
 /** Reusable patterns distilled from high-value interactions; near duplicates merge into one (docs/patterns.md). */

@@ -5,6 +5,7 @@ import { readCounters } from "../adapters/counters";
 import { countEvents } from "../adapters/event-totals";
 import { createApiKey, findApiKey, revokeApiKey } from "../adapters/key-store";
 import { readOverview } from "../adapters/overview";
+import { pendingExtractions } from "../adapters/pattern-store";
 import { isJobName, JOBS, type Job } from "../cron/jobs";
 import { runJob } from "../cron/run-job";
 import { PROJECT_NAME } from "../domain/api-keys";
@@ -213,6 +214,9 @@ const readStats = createRoute({
       z.strictObject({
         events: z.strictObject({ total: z.number().int(), processed: z.number().int() }),
         pending: z.strictObject({ batches: z.number().int(), events: z.number().int(), oldestCreatedAt: z.number().nullable() }),
+        extractions: z
+          .strictObject({ pending: z.number().int(), oldestEnqueuedAt: z.number().nullable() })
+          .describe("High-value events still waiting for their pattern (the extract queue's backlog)."),
         counters: z.record(z.string(), z.number()),
       }),
     ),
@@ -299,6 +303,11 @@ adminRoutes.openapi(readOverviewRoute, async (c) => {
 
 /** Totals an operator (and the crash test) checks: counters and unfinished work. */
 adminRoutes.openapi(readStats, async (c) => {
-  const [counters, pending, events] = await Promise.all([readCounters(c.env.DB), pendingSummary(c.env.DB), countEvents(c.env.DB)]);
-  return c.json({ events, pending, counters }, 200);
+  const [counters, pending, extractions, events] = await Promise.all([
+    readCounters(c.env.DB),
+    pendingSummary(c.env.DB),
+    pendingExtractions(c.env.DB),
+    countEvents(c.env.DB),
+  ]);
+  return c.json({ events, pending, extractions, counters }, 200);
 });

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { CONTROL_SCHEDULED_PATH } from "../../cli/runner/control-worker";
 import { errorText, startLoopback } from "../../cli/runner/loopback";
@@ -85,6 +86,30 @@ describe("the runner's workerd plumbing", () => {
     expect(errorText('{"name":"Error","message":"no stack"}')).toBe("Error: no stack");
     expect(errorText("not json")).toBe("not json");
   });
+
+  it("keeps an idle connection open past Node's 5 s default, so the queue broker's next /core/log never meets a closed socket", async () => {
+    const loopback = await startLoopback();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port: loopback.port, path: "/core/log", method: "POST", agent }, (res) => {
+          res.resume().on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        });
+        req.on("error", reject);
+        req.end("QUEUE gleaner-extract 10/10 (60ms)");
+      });
+    const closed = new Promise<void>((resolve) => agent.on("free", (socket) => socket.once("close", () => resolve())));
+    try {
+      expect(await post()).toEqual({ status: 204, reused: false });
+      // The condition is idleness itself: Node's default (keepAliveTimeout 5 s) would have closed the socket by now.
+      const outcome = await Promise.race([closed.then(() => "closed"), new Promise((r) => setTimeout(r, 6_000, "open"))]);
+      expect(outcome).toBe("open");
+      expect(await post()).toEqual({ status: 204, reused: true });
+    } finally {
+      agent.destroy();
+      await loopback.close();
+    }
+  }, 15_000);
 
   it("fires crons and the relay through a control socket that refuses requests without the per-start secret", async () => {
     const settings = resolveSettings(PROJECT_DIR, { PORT: "0", GLEANER_DATA_DIR: tempDataDir(), GLEANER_ADMIN_TOKEN: "workerd-admin-token" }, []);

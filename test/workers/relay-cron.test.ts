@@ -47,6 +47,35 @@ describe("relay cron", () => {
     await eventually(async () => ((await statusOf("r-wait-1"))?.status === "processed" ? true : undefined));
   });
 
+  it("leaves extractions the extract queue has not reached alone, and relays one it has passed", async () => {
+    const attempts = async (id: string) =>
+      (await env.DB.prepare("SELECT attempts FROM extractions WHERE project = 'relay-tests' AND event_id = ?1").bind(id).first<{ attempts: number }>())!
+        .attempts;
+    const extraction = (id: string, status: "pending" | "done", enqueuedAgoMs: number) =>
+      env.DB.prepare("INSERT INTO extractions (project, event_id, status, enqueued_at, updated_at) VALUES ('relay-tests', ?1, ?2, ?3, ?4)")
+        .bind(id, status, Date.now() - enqueuedAgoMs, Date.now())
+        .run();
+    const runPatternsCron = () => worker.scheduled(createScheduledController({ cron: "*/2 * * * *", scheduledTime: Date.now() }), env);
+    // Waiting 5 minutes behind a backlog: the extract consumer is still finishing extractions enqueued 8 minutes ago.
+    await extraction("x-waiting", "pending", 5 * 60_000);
+    await extraction("x-older-done", "done", 8 * 60_000);
+    // The backlog shows in the stats (and as learning_extractions_pending).
+    const stats = await (await call("/v1/admin/stats", { headers: adminHeaders() })).json<{ extractions: { pending: number; oldestEnqueuedAt: number } }>();
+    expect(stats.extractions.pending).toBeGreaterThanOrEqual(1);
+    expect(stats.extractions.oldestEnqueuedAt).toBeLessThanOrEqual(Date.now() - 5 * 60_000);
+    await runPatternsCron();
+    expect(await attempts("x-waiting")).toBe(0);
+    // An extraction enqueued after it is finished: its own message is presumed lost, so it is sent again.
+    await extraction("x-newer-done", "done", 2 * 60_000);
+    await runPatternsCron();
+    expect(await attempts("x-waiting")).toBe(1);
+    // The admin run with an explicit delay relays every stale one, reached or not (the operator asked for it).
+    await extraction("x-explicit", "pending", 30_000);
+    const res = await call("/v1/admin/jobs/patterns/run", { method: "POST", headers: adminHeaders(), body: JSON.stringify({ older_than_seconds: 10 }) });
+    expect(res.status).toBe(200);
+    expect(await attempts("x-explicit")).toBe(1);
+  });
+
   it("runs now through the admin route and reports what it did", async () => {
     await strandChunk("relay-tests", "stranded-admin", ["r-admin-1"]);
     const res = await call("/v1/admin/jobs/relay/run", {

@@ -1,0 +1,2 @@
+CREATE INDEX `extractions_done` ON `extractions` (`updated_at`) WHERE status = 'done';--> statement-breakpoint
+CREATE INDEX `ingest_batches_done` ON `ingest_batches` (`done_at`) WHERE done_at IS NOT NULL;
