@@ -52,6 +52,7 @@ console.log(
     `  state:       ${dataDir} (D1 on local disk)`,
     `  migrations:  ${gleaner.migrationsApplied.length ? gleaner.migrationsApplied.join(", ") : "up to date"}`,
     `  crons:       ${gleaner.crons.join(", ") || "none"}`,
+    ...(settings.v8Flags.length ? [`  V8 flags:    ${settings.v8Flags.join(" ")} (GLEANER_V8_FLAGS)`] : []),
     `  admin token: ${settings.adminTokenSource === "generated" ? `${dataDir}/admin-token` : `from ${settings.adminTokenSource}`}`,
     "Get a project key:",
     `  curl -s -X POST -H "Authorization: Bearer ${token}" ${base}/v1/admin/projects/my-project/keys`,

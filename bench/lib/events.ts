@@ -17,17 +17,10 @@ const RESPONSE_PAD =
   "Check the service status first, then read the last hundred lines of its journal. If the unit restarts in a loop, " +
   "raise RestartSec and set StartLimitBurst; confirm the fix with a dry run before you deploy it to every host. ";
 
-/** A small deterministic PRNG (mulberry32), so two runs send the same texts. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG, so two runs send the same texts. */
+import { prng } from "../../test/support/prng";
+
+export { prng };
 
 const OUTCOMES = ["success", "success", "success", "partial", "failure"] as const;
 

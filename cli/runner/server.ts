@@ -132,7 +132,7 @@ export async function startGleaner(projectDir: string, settings: RunnerSettings,
 
     const accessible = locallyAccessible(settings.host);
     const sockets = ["entry", CONTROL_SOCKET, ...(accessible ? [] : ["entry:local"])];
-    const workerd = await startWorkerd(compiled.value, { loopbackPort: loopback.port, sockets }).catch(async (err: unknown) => {
+    const workerd = await startWorkerd(compiled.value, { loopbackPort: loopback.port, sockets, v8Flags: settings.v8Flags }).catch(async (err: unknown) => {
       if (err instanceof WorkerdStartError && settings.port !== 0 && !(await portFree(settings.host, settings.port)))
         throw new Error(`${settings.host}:${settings.port} is already in use (another Gleaner?): stop it or set PORT to another port`);
       throw err;

@@ -14,6 +14,8 @@ export interface RunnerSettings {
   adminTokenSource: "environment" | ".dev.vars" | "generated";
   /** Wrangler vars overridden from the environment or .dev.vars, and the secrets PROXY_UPSTREAMS names. */
   vars: Record<string, string>;
+  /** GLEANER_V8_FLAGS, split on spaces: V8 flags for every isolate workerd runs (none by default). */
+  v8Flags: string[];
 }
 
 /** Parses a .dev.vars file (KEY=value lines, # comments, optional quotes). */
@@ -91,5 +93,8 @@ export function resolveSettings(projectDir: string, env: NodeJS.ProcessEnv, varN
     if (value !== undefined) vars[name] = value;
   }
   if (vars.PROXY_UPSTREAMS !== undefined) Object.assign(vars, proxyUpstreamSecrets(vars.PROXY_UPSTREAMS, pick));
-  return { port, host: pick("HOST") ?? "127.0.0.1", dataDir, adminToken, adminTokenSource, vars };
+  const v8Flags = (pick("GLEANER_V8_FLAGS") ?? "").split(/\s+/).filter(Boolean);
+  const notFlag = v8Flags.find((f) => !/^--[a-z0-9][a-z0-9_-]*(=\S+)?$/.test(f));
+  if (notFlag) throw new Error(`GLEANER_V8_FLAGS holds '${notFlag}', which is not a V8 flag (--name or --name=value, separated by spaces)`);
+  return { port, host: pick("HOST") ?? "127.0.0.1", dataDir, adminToken, adminTokenSource, vars, v8Flags };
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { withV8Flags } from "./v8-flags";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -8,6 +9,8 @@ import type { CompiledWorkerd } from "./compiler";
 export interface WorkerdOptions {
   /** Port of the runner's loopback server (cli/runner/loopback.ts), which replaces Miniflare's in the config. */
   loopbackPort: number;
+  /** V8 flags for every isolate (set in the config: workerd takes none on its command line). */
+  v8Flags?: readonly string[];
   /** Disk directories of the config to point elsewhere (`--directory-path`), by service name. */
   directories?: Record<string, string>;
   /** Sockets that must be listening before the start resolves ("entry", "direct:1:default", …). */
@@ -67,6 +70,12 @@ export function workerdArgs(compiled: CompiledWorkerd, options: Pick<WorkerdOpti
  */
 export async function startWorkerd(compiled: CompiledWorkerd, options: WorkerdOptions): Promise<RunningWorkerd> {
   const args = workerdArgs(compiled, options);
+  let config = compiled.config;
+  if (options.v8Flags?.length) {
+    const withFlags = withV8Flags(compiled.config, options.v8Flags);
+    if (!withFlags.patched) throw new Error("GLEANER_V8_FLAGS: this workerd config has a shape the runner cannot add V8 flags to; unset GLEANER_V8_FLAGS");
+    config = withFlags.config;
+  }
   const [command, argv] = setpriv ? [setpriv, ["--pdeathsig", "TERM", "--", compiled.command, ...args]] : [compiled.command, args];
   const child: ChildProcess = spawn(command, argv, {
     stdio: ["pipe", "inherit", "inherit", "pipe"],
@@ -80,7 +89,7 @@ export async function startWorkerd(compiled: CompiledWorkerd, options: WorkerdOp
   child.once("error", (err) => (spawnError = err));
   // A workerd that dies at once closes its stdin: its exit says why, not an EPIPE here.
   child.stdin?.on("error", () => undefined);
-  child.stdin?.end(compiled.config);
+  child.stdin?.end(config);
 
   const control = child.stdio[3] as Readable;
   const ports = new Map<string, number>();

@@ -51,11 +51,11 @@ export async function storeChunks(
   }
   const candidates = chunks.reduce((n, c) => n + c.events.length, 0);
   // Both counters in one statement: events received, and duplicates (valid events that hit an existing id,
-  // plus ids repeated within the request).
+  // plus ids repeated within the request). The chunks' batch rows (just written, by primary key) hold the new counts.
   statements.push(
     db
       .prepare(
-        `WITH stored AS (SELECT count(*) AS n FROM events WHERE batch_id IN (SELECT value FROM json_each(?1)))
+        `WITH stored AS (SELECT coalesce(sum(event_count), 0) AS n FROM ingest_batches WHERE batch_id IN (SELECT value FROM json_each(?1)))
          INSERT INTO counters (name, labels, value)
          SELECT 'events_received_total', '', n FROM stored
          UNION ALL SELECT 'duplicates_total', '', ?2 - n FROM stored WHERE true

@@ -7,6 +7,7 @@ import { errorText, startLoopback } from "../../cli/runner/loopback";
 import { type RunningGleaner, startGleaner, type WorkerCalls } from "../../cli/runner/server";
 import { resolveSettings } from "../../cli/runner/settings";
 import { workerdArgs } from "../../cli/runner/workerd";
+import { readV8Flags, withV8Flags } from "../../cli/runner/v8-flags";
 import { PROJECT_DIR, startProcess, stopStartedProcesses, tempDataDir, waitFor } from "./gleaner-process";
 
 let gleaner: RunningGleaner | undefined;
@@ -110,6 +111,26 @@ describe("the runner's workerd plumbing", () => {
       await loopback.close();
     }
   }, 15_000);
+
+  it("sets GLEANER_V8_FLAGS in the compiled config: read back as written, never twice, and a workerd given them serves", async () => {
+    // A config message as Miniflare writes one: one segment, the root Config struct (1 data word, 6 pointers), all null.
+    const config = new Uint8Array(8 + 8 * 8);
+    const view = new DataView(config.buffer);
+    view.setUint32(4, 8, true);
+    view.setUint32(8 + 4, 1 | (6 << 16), true);
+    view.setUint32(16, 0xc0ffee, true);
+    const { config: patched, patched: done } = withV8Flags(config, ["--max-semi-space-size=1", "--stack-size=900"]);
+    expect(done).toBe(true);
+    expect(readV8Flags(patched)).toEqual(["--max-semi-space-size=1", "--stack-size=900"]);
+    expect(new DataView(patched.buffer).getUint32(16, true)).toBe(0xc0ffee);
+    expect(withV8Flags(patched, ["--expose-gc"]).patched).toBe(false);
+    expect(readV8Flags(config)).toEqual([]);
+
+    expect(() => resolveSettings(PROJECT_DIR, { GLEANER_DATA_DIR: tempDataDir(), GLEANER_V8_FLAGS: "--ok rm -rf" }, [])).toThrow(/'rm'/);
+    const started = await startProcess(tempDataDir(), { GLEANER_V8_FLAGS: "--max-semi-space-size=1" });
+    expect(started.output()).toContain("V8 flags:    --max-semi-space-size=1");
+    expect((await fetch(`${started.base}/healthz`)).status).toBe(200);
+  }, 60_000);
 
   it("fires crons and the relay through a control socket that refuses requests without the per-start secret", async () => {
     const settings = resolveSettings(PROJECT_DIR, { PORT: "0", GLEANER_DATA_DIR: tempDataDir(), GLEANER_ADMIN_TOKEN: "workerd-admin-token" }, []);

@@ -12,6 +12,7 @@ import {
   vectorCacheStats,
 } from "../../src/adapters/embedded-vector-store";
 import type { VectorHit, VectorPoint, VectorQuery } from "../../src/adapters/vector-store";
+import { prng } from "../support/prng";
 import { codeDot, codeDots, codeDots4, dot, interleaveQueries, quantiseInto, quantiseQuery, vectorToBase64, wordsPerRow } from "../../src/domain/vector-math";
 
 /**
@@ -240,7 +241,7 @@ describe("int8 codes with an exact re-rank", () => {
 
   it("finds the exact neighbours of 256-dimension unit vectors, re-ranked from the Float32 copy and from D1", async () => {
     const dim = 256;
-    const rand = seeded(7);
+    const rand = prng(7);
     const unit = () => {
       const v = Float32Array.from({ length: dim }, () => rand() * 2 - 1);
       const norm = Math.hypot(...v);
@@ -286,7 +287,7 @@ describe("int8 codes with an exact re-rank", () => {
       const store = new EmbeddedVectorStore(env.DB, c, 100);
       const writer = new EmbeddedVectorStore(env.DB, c, 1);
       const model = new Model();
-      const rand = seeded(exactCopy ? 1 : 2);
+      const rand = prng(exactCopy ? 1 : 2);
       const point = (i: number) => ({
         id: `g${i}`,
         project: "p",
@@ -485,16 +486,4 @@ function beforeRerankRead(db: D1Database, hook: () => Promise<void>): D1Database
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-}
-
-/** A small deterministic generator (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
