@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { bundleWorker } from "../../cli/runner/bundle";
+import { bundleWorker, workerModules } from "../../cli/runner/bundle";
 import { PROJECT_DIR } from "../lib/gleaner";
 
 export interface KnnFigure {
@@ -22,10 +22,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * The store is seeded through its own upsert into a D1 database in `dataDir`.
  */
 export async function measureKnn(sizes: number[], reps: number, dataDir: string): Promise<KnnFigure[]> {
-  const script = await bundleWorker(join(PROJECT_DIR, "bench/knn/worker.ts"));
+  const bundled = await bundleWorker(join(PROJECT_DIR, "bench/knn/worker.ts"));
   const mf = new Miniflare({
-    modules: true,
-    script,
+    modules: workerModules(join(PROJECT_DIR, "bench/knn/worker.js"), bundled),
+    modulesRoot: PROJECT_DIR,
     compatibilityDate: "2026-04-20",
     d1Databases: { DB: "knn-bench" },
     d1Persist: join(dataDir, "d1"),

@@ -60,7 +60,7 @@ export function rows(f: Figures): Row[] {
       met: met(ratio !== undefined ? ratio >= 0.2 : s ? undefined : false),
     });
     const lag = s?.maxLagS ?? Math.min(...e.attempts.map((a) => a.maxLagS));
-    out.push({ measure: "end-to-end heartbeat lag, max (median) s", gleaner: `${n(lag, 1)} (${n(s?.medianLagS, 1)})`, baseline: `consumer alone drains ${n(e.drainEventsPerS)} events/s`, ratio: "", target: "< 10 s", met: met(lag < 10) });
+    out.push({ measure: "end-to-end heartbeat lag, max (median) s", gleaner: `${n(lag, 1)} (${n(s?.medianLagS, 1)})`, baseline: `consumers alone drain ${n(e.drainEventsPerS)} events/s (scored and extracted)`, ratio: "", target: "< 10 s", met: met(lag < 10) });
   }
   const m1 = f.memory100k;
   const m2 = f.memory1m;

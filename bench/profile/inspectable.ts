@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { bundleWorker } from "../../cli/runner/bundle";
+import { bundleWorker, workerModules } from "../../cli/runner/bundle";
 import { applyMigrations } from "../../cli/runner/migrations";
 import { PROJECT_DIR, ADMIN_TOKEN } from "../lib/gleaner";
 
@@ -21,13 +21,12 @@ export interface InspectableOptions {
  */
 export async function startInspectable(o: InspectableOptions) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(o.configPath ?? join(PROJECT_DIR, "wrangler.toml"));
-  const script = await bundleWorker(join(PROJECT_DIR, "src/index.ts"));
+  const bundled = await bundleWorker(join(PROJECT_DIR, "src/index.ts"));
   const mf = new Miniflare({
     ...workerOptions,
     name: "gleaner",
-    modules: true,
-    script,
-    scriptPath: join(PROJECT_DIR, "src/index.js"),
+    modules: workerModules(join(PROJECT_DIR, "src/index.js"), bundled),
+    modulesRoot: PROJECT_DIR,
     bindings: { ...(workerOptions.bindings ?? {}), ...o.vars, GLEANER_ADMIN_TOKEN: ADMIN_TOKEN },
     host: "127.0.0.1",
     port: 0,

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import type { MiniflareOptions } from "miniflare";
 import { log } from "../../src/adapters/log";
-import { bundleWorker } from "./bundle";
+import { bundleWorker, workerModules } from "./bundle";
 import { startConfigCompiler } from "./compiler";
 import { readWorkerConfig } from "./config";
 import { CONTROL_SCHEDULED_PATH, CONTROL_SECRET_HEADER, CONTROL_SOCKET, CONTROL_WORKER } from "./control-worker";
@@ -93,7 +93,7 @@ export async function startGleaner(projectDir: string, settings: RunnerSettings,
       loopbackPort: loopback.port,
     });
     const secret = randomBytes(32).toString("base64url");
-    const compiling = bundleWorker(main).then((script) =>
+    const compiling = bundleWorker(main).then((bundled) =>
       compiler.compile({
         host: settings.host,
         port: settings.port,
@@ -105,7 +105,7 @@ export async function startGleaner(projectDir: string, settings: RunnerSettings,
             ...workerOptions,
             name,
             // Given as a module, not a script: Miniflare would otherwise parse the whole bundle to look for imports.
-            modules: [{ type: "ESModule", path: main.replace(/\.[cm]?tsx?$/, ".js"), contents: script }],
+            modules: workerModules(main.replace(/\.[cm]?tsx?$/, ".js"), bundled),
             modulesRoot: projectDir,
             bindings: { ...(workerOptions.bindings ?? {}), ...settings.vars, GLEANER_ADMIN_TOKEN: settings.adminToken },
           },

@@ -1,3 +1,4 @@
+import { wasmCodeDots4 } from "../domain/int8-kernel";
 import {
   type QuantisedQuery,
   TopK,
@@ -639,7 +640,8 @@ function searchEntry(e: Entry, window: number, searches: readonly Search[], exac
   const coded: { search: Search; k: number; quantised: QuantisedQuery }[] = [];
   for (const search of searches) {
     const { query } = search;
-    const k = query.limit + (query.excludeIds?.length ?? 0);
+    // Excluded ids are skipped while the candidates are chosen, so k is the limit itself (not limit + excludes).
+    const k = query.limit;
     if (k <= 0) continue;
     const quantised = quantiseQuery(query.vector, e.dim);
     if (!quantised) {
@@ -651,7 +653,19 @@ function searchEntry(e: Entry, window: number, searches: readonly Search[], exac
   const [s0, s1, s2, s3] = sums as [Float64Array, Float64Array, Float64Array, Float64Array];
   for (let b = 0; b < coded.length; b += 4) {
     const block = coded.slice(b, b + 4);
-    if (block.length === 4) {
+    // WebAssembly SIMD when it applies (a short block repeats its first query; the extra sums are not read).
+    const q = block.map((c) => c.quantised.codes);
+    const simd = wasmCodeDots4(
+      e.words,
+      e.stride,
+      [q[0], q[1] ?? q[0], q[2] ?? q[0], q[3] ?? q[0]] as [Int32Array, Int32Array, Int32Array, Int32Array],
+      start,
+      end,
+      [s0, s1, s2, s3],
+    );
+    if (simd) {
+      // The sums are in s0 … s3.
+    } else if (block.length === 4) {
       const [c0, c1, c2, c3] = block as [(typeof coded)[number], (typeof coded)[number], (typeof coded)[number], (typeof coded)[number]];
       const width = c0.quantised.codes.length * 4;
       if (interleaved.length < width) interleaved = new Int32Array(width);
@@ -663,7 +677,7 @@ function searchEntry(e: Entry, window: number, searches: readonly Search[], exac
     for (let i = 0; i < block.length; i++) {
       const { search, k, quantised } = block[i] as (typeof coded)[number];
       const { query } = search;
-      const slots = candidates(e, start, end, quantised, sums[i] as Float64Array, k, query.filter);
+      const slots = candidates(e, start, end, quantised, sums[i] as Float64Array, k, query.filter, excludeSet(query.excludeIds));
       const list: Candidate[] = [];
       for (const slot of slots) {
         const scale = e.scales[slot] as number;
@@ -680,8 +694,29 @@ function searchEntry(e: Entry, window: number, searches: readonly Search[], exac
   return pending;
 }
 
+/** The excluded ids of a query as a set, one set per list (a batch's queries often share theirs: a chunk's own ids). */
+const excludeSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function excludeSet(ids: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (!ids?.length) return undefined;
+  let set = excludeSets.get(ids);
+  if (!set) {
+    set = new Set(ids);
+    excludeSets.set(ids, set);
+  }
+  return set;
+}
+
 /** The candidate slots of one query, newest first (see searchEntry), from its code sums of rows start … end − 1. */
-function candidates(e: Entry, start: number, end: number, q: QuantisedQuery, sums: Float64Array, k: number, filter: VectorQuery["filter"]): number[] {
+function candidates(
+  e: Entry,
+  start: number,
+  end: number,
+  q: QuantisedQuery,
+  sums: Float64Array,
+  k: number,
+  filter: VectorQuery["filter"],
+  exclude: ReadonlySet<string> | undefined,
+): number[] {
   const { scales } = e;
   const { step, slack } = q;
   // The k best lower bounds, best first; `floor` is the k-th (−∞ until k rows passed).
@@ -695,6 +730,7 @@ function candidates(e: Entry, start: number, end: number, q: QuantisedQuery, sum
     const upper = scale * (approx + slack);
     if (upper < floor) continue; // NaN (a row with a coordinate not finite) never skips
     if (filter && !rowMatches(e, slot, filter)) continue;
+    if (exclude?.has(e.ids[slot] as string)) continue;
     slots.push(slot);
     uppers.push(upper);
     const low = scale * (approx - slack);
@@ -716,10 +752,13 @@ function insertLower(lower: Float64Array, low: number): number {
   return lower[lower.length - 1] as number;
 }
 
-/** Scores candidates (newest first) exactly and offers the best k: ties keep the newer, as TopK.offer does. */
+/**
+ * Scores candidates (newest first) exactly and offers the best `limit`: ties keep the newer, as TopK.offer does. The
+ * candidates come from `candidates`, which already left the excluded ids out.
+ */
 function rerank(search: Search, list: readonly Candidate[], exact: (c: Candidate) => number): void {
   const { query, top } = search;
-  const k = query.limit + (query.excludeIds?.length ?? 0);
+  const k = query.limit;
   const bestScore = new Float64Array(k);
   const best: Candidate[] = [];
   let n = 0;

@@ -215,17 +215,12 @@ async function findSimilarity(
     const vector = vectors[i];
     return vector ? [{ p, vector }] : [];
   });
-  // This chunk's own points, should a redelivered chunk find them stored: compared in the chunk below instead.
-  const ownPoints = new Set(searchable.map(({ p }) => interactionPointId(project, p.eventId)));
+  // This chunk's own points, should a redelivered chunk find them stored, are excluded: they are compared in the
+  // chunk below instead.
+  const ownIds = searchable.map(({ p }) => interactionPointId(project, p.eventId));
+  const ownPoints = new Set(ownIds);
   const hits = searchable.length
-    ? await deps.store.searchBatch(
-        searchable.map(({ p, vector }) => ({
-          project,
-          vector,
-          limit: REUSABILITY_NEIGHBOURS + Math.min(searchable.length - 1, 50),
-          excludeIds: [interactionPointId(project, p.eventId)],
-        })),
-      )
+    ? await deps.store.searchBatch(searchable.map(({ vector }) => ({ project, vector, limit: REUSABILITY_NEIGHBOURS, excludeIds: ownIds })))
     : [];
   const fresh = new Map<string, number[]>();
   // Order-free: the earlier events of this chunk (server order) are neighbours too, exactly as if each had

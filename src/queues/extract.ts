@@ -2,6 +2,7 @@ import { DependencyUnavailableError } from "../adapters/breaker";
 import { incrementCounter } from "../adapters/counters";
 import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
+import { sampledLine } from "../adapters/log-sampler";
 import { extractMessageSchema } from "../domain/queue-messages";
 import { readConfig } from "../config";
 import type { Env } from "../env";
@@ -23,7 +24,15 @@ export async function consumeExtract(batch: MessageBatch<unknown>, env: Env): Pr
       const started = Date.now();
       const result = await extractPatterns(deps, body.project, body.event_ids, started);
       await observeStageDuration(env.DB, "extract", (Date.now() - started) / 1000).run();
-      log("info", "patterns extracted", { request_id: body.request_id, project: body.project, ...result });
+      // A routine success line: one a second, saying how many it stands for.
+      const line = sampledLine("patterns extracted", Date.now());
+      if (line.log)
+        log("info", "patterns extracted", {
+          request_id: body.request_id,
+          project: body.project,
+          ...result,
+          ...(line.unlogged ? { unlogged: line.unlogged } : {}),
+        });
     },
     async onRetry(error, body, message) {
       const waiting = error instanceof DependencyUnavailableError;

@@ -1,3 +1,4 @@
+import { INFO_LOG_EVERY_MS, sampledLine } from "../adapters/log-sampler";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
@@ -29,32 +30,16 @@ export function routeTemplate(c: Context): string {
   return routes.findLast((r) => r.method !== "ALL")?.path ?? NO_ROUTE;
 }
 
-/** A successful request is logged at most this often per route (method and template)… */
-export const INFO_LOG_EVERY_MS = 1000;
+/** A successful request is logged at most this often per route (the sampler is src/adapters/log-sampler.ts)… */
+export { INFO_LOG_EVERY_MS };
 /** …unless it took at least this long. */
 export const SLOW_REQUEST_MS = 1000;
 
-/** Per route: when its last successful request was logged, and how many were not since. */
-const lastLogged = new Map<string, { at: number; unlogged: number }>();
-const MAX_ROUTES_TRACKED = 1000;
-
 /**
- * Whether a successful, quick request gets its line: the first of its route
- * in each INFO_LOG_EVERY_MS; the others are counted, and the next line of the
- * route says how many it stands for (`unlogged`). A line per request was 7 %
- * of the worker's time under ingest load (bench/results/2026-12-01-ingest-bare-d1.md).
- * Exported for tests.
+ * Whether a successful, quick request gets its line (see sampledLine): a line per request was 7 % of the worker's
+ * time under ingest load (bench/results/2026-12-01-ingest-bare-d1.md). Exported for tests.
  */
-export function sampledRequestLine(route: string, now: number): { log: boolean; unlogged: number } {
-  const last = lastLogged.get(route);
-  if (last && now - last.at < INFO_LOG_EVERY_MS) {
-    last.unlogged++;
-    return { log: false, unlogged: 0 };
-  }
-  if (!last && lastLogged.size >= MAX_ROUTES_TRACKED) lastLogged.clear();
-  lastLogged.set(route, { at: now, unlogged: 0 });
-  return { log: true, unlogged: last?.unlogged ?? 0 };
-}
+export const sampledRequestLine = sampledLine;
 
 /**
  * Gives every request an id (the caller's X-Request-Id when sane, else a new

@@ -13,6 +13,7 @@ import {
 } from "../../src/adapters/embedded-vector-store";
 import type { VectorHit, VectorPoint, VectorQuery } from "../../src/adapters/vector-store";
 import { prng } from "../support/prng";
+import { wasmCodeDots4 } from "../../src/domain/int8-kernel";
 import { codeDot, codeDots, codeDots4, dot, interleaveQueries, quantiseInto, quantiseQuery, vectorToBase64, wordsPerRow } from "../../src/domain/vector-math";
 
 /**
@@ -211,6 +212,70 @@ describe("int8 codes with an exact re-rank", () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it("scores four queries with WebAssembly SIMD exactly as JavaScript does, in blocks past its 1 MiB of rows too (wasmCodeDots4)", () => {
+    fc.assert(
+      fc.property(
+        // Dimensions whose rows are whole 16-byte chunks (where the kernel applies), extremes included.
+        fc
+          .integer({ min: 1, max: 24 })
+          .chain((chunks) =>
+            fc.record({
+              dim: fc.integer({ min: chunks * 16 - 3, max: chunks * 16 }),
+              rows: fc.integer({ min: 1, max: 40 }),
+              seed: fc.nat(),
+              extreme: fc.boolean(),
+              start: fc.nat(5),
+            }),
+          ),
+        ({ dim, rows, seed, extreme, start }) => {
+          const rand = prng(seed);
+          const coordinateOf = () => (extreme ? (rand() < 0.5 ? -1 : 1) * (rand() < 0.3 ? 1e30 : 1) : rand() * 2 - 1);
+          const nWords = wordsPerRow(dim);
+          const words = new Int32Array(rows * nWords);
+          for (let i = 0; i < rows; i++) quantiseInto(Float32Array.from({ length: dim }, coordinateOf), dim, words, i * nWords);
+          const codes = [0, 1, 2, 3].map(() => quantiseQuery(Float32Array.from({ length: dim }, coordinateOf), dim)!.codes) as [
+            Int32Array,
+            Int32Array,
+            Int32Array,
+            Int32Array,
+          ];
+          const from = Math.min(start, rows - 1);
+          const outs = [0, 1, 2, 3].map(() => new Float64Array(rows)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+          expect(wasmCodeDots4(words, nWords, codes, from, rows, outs)).toBe(nWords % 4 === 0);
+          if (nWords % 4 !== 0) return;
+          for (let k = 0; k < 4; k++) {
+            const one = new Float64Array(rows);
+            codeDots(words, nWords, codes[k]!, from, rows, one);
+            expect(Array.from(outs[k]!.subarray(0, rows - from))).toEqual(Array.from(one.subarray(0, rows - from)));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Rows past one block (1 MiB of codes: 4,096 rows of 256 codes), so the kernel's memory is reused block by block.
+    const dim = 256;
+    const nWords = wordsPerRow(dim);
+    const rand = prng(11);
+    const rows = 9_000;
+    const words = new Int32Array(rows * nWords);
+    for (let i = 0; i < rows; i++)
+      quantiseInto(
+        Float32Array.from({ length: dim }, () => rand() * 2 - 1),
+        dim,
+        words,
+        i * nWords,
+      );
+    const q = quantiseQuery(
+      Float32Array.from({ length: dim }, () => rand() * 2 - 1),
+      dim,
+    )!.codes;
+    const outs = [0, 1, 2, 3].map(() => new Float64Array(rows)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+    expect(wasmCodeDots4(words, nWords, [q, q, q, q], 0, rows, outs)).toBe(true);
+    const one = new Float64Array(rows);
+    codeDots(words, nWords, q, 0, rows, one);
+    expect(Array.from(outs[3])).toEqual(Array.from(one));
   });
 
   it("answers as a brute-force exact search: ties, near-ties, zero vectors, filters, excludes, other lengths, in-place upserts", async () => {
