@@ -11,10 +11,20 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** Opens the inspector of the worker named `name` and returns start/stop of a V8 CPU profile. */
-export async function connectProfiler(inspectorPort: number, name = "gleaner") {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as { id: string; title: string; webSocketDebuggerUrl?: string }[];
-  const target = targets.find((t) => t.title.includes(name)) ?? targets[0]!;
+/** A worker (isolate) the inspector lists. */
+export interface InspectorTarget {
+  id: string;
+  title: string;
+  webSocketDebuggerUrl?: string;
+}
+
+/** Every worker workerd's inspector lists. */
+export async function inspectorTargets(inspectorPort: number): Promise<InspectorTarget[]> {
+  return (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as InspectorTarget[];
+}
+
+/** A DevTools protocol session with one target: `send` resolves with the command's result. */
+export async function openInspector(inspectorPort: number, target: InspectorTarget) {
   const ws = new WebSocket(target.webSocketDebuggerUrl ?? `ws://127.0.0.1:${inspectorPort}/${target.id}`);
   await new Promise((ok, fail) => (ws.once("open", ok), ws.once("error", fail)));
   let next = 1;
@@ -29,13 +39,21 @@ export async function connectProfiler(inspectorPort: number, name = "gleaner") {
       pending.set(id, ok);
       ws.send(JSON.stringify({ id, method, params }));
     });
+  return { send, close: () => ws.close() };
+}
+
+/** Opens the inspector of the worker named `name` and returns start/stop of a V8 CPU profile. */
+export async function connectProfiler(inspectorPort: number, name = "gleaner") {
+  const targets = await inspectorTargets(inspectorPort);
+  const target = targets.find((t) => t.title.includes(name)) ?? targets[0]!;
+  const { send, close } = await openInspector(inspectorPort, target);
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 200 });
   return {
     start: () => send("Profiler.start"),
     async stop(): Promise<Profile> {
       const { profile } = (await send("Profiler.stop")) as { profile: Profile };
-      ws.close();
+      close();
       return profile;
     },
   };

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import WebSocket from "ws";
 import { EventFactory } from "../lib/events";
 import { tempDir } from "../lib/gleaner";
 import { drive } from "../lib/load";
+import { inspectorTargets, openInspector } from "./cpu-profile";
 import { startInspectable } from "./inspectable";
 
 const seconds = Number(process.argv[2] ?? 20);
@@ -25,26 +25,12 @@ function rss(): string {
 }
 
 async function heaps(gc: boolean): Promise<void> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as { id: string; title: string; webSocketDebuggerUrl?: string }[];
-  for (const t of targets) {
-    const ws = new WebSocket(t.webSocketDebuggerUrl ?? `ws://127.0.0.1:${inspectorPort}/${t.id}`);
-    await new Promise((ok, fail) => (ws.once("open", ok), ws.once("error", fail)));
-    let next = 1;
-    const pending = new Map<number, (v: unknown) => void>();
-    ws.on("message", (data: unknown) => {
-      const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
-      if (msg.id && pending.has(msg.id)) pending.get(msg.id)!(msg.result);
-    });
-    const send = (method: string, params: Record<string, unknown> = {}) =>
-      new Promise<unknown>((ok) => {
-        const id = next++;
-        pending.set(id, ok);
-        ws.send(JSON.stringify({ id, method, params }));
-      });
+  for (const t of await inspectorTargets(inspectorPort)) {
+    const { send, close } = await openInspector(inspectorPort, t);
     if (gc) await send("HeapProfiler.collectGarbage");
     const u = (await send("Runtime.getHeapUsage")) as { usedSize: number; totalSize: number };
     console.log(`  ${t.title}: heap used ${(u.usedSize / 2 ** 20).toFixed(1)} MB of ${(u.totalSize / 2 ** 20).toFixed(1)} MB`);
-    ws.close();
+    close();
   }
 }
 
