@@ -10,7 +10,7 @@ export interface VectorQuery {
   project: string;
   vector: Float32Array;
   limit: number;
-  /** Point ids never to return (the query's own point). */
+  /** Point ids never to return (the query's own point, a chunk's own points); `limit` counts the other points. */
   excludeIds?: readonly string[];
   /** Payload filters: exact source, any of the tags, value at least, support at least (a point without `support` counts as 1). */
   filter?: { source?: string; tags?: readonly string[]; minValue?: number; minSupport?: number };

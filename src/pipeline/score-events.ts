@@ -218,7 +218,6 @@ async function findSimilarity(
   // This chunk's own points, should a redelivered chunk find them stored, are excluded: they are compared in the
   // chunk below instead.
   const ownIds = searchable.map(({ p }) => interactionPointId(project, p.eventId));
-  const ownPoints = new Set(ownIds);
   const hits = searchable.length
     ? await deps.store.searchBatch(searchable.map(({ vector }) => ({ project, vector, limit: REUSABILITY_NEIGHBOURS, excludeIds: ownIds })))
     : [];
@@ -231,7 +230,7 @@ async function findSimilarity(
   for (const [i, { p, vector }] of searchable.entries()) {
     const found = hits[i]; // one answer per search: a search without one stays unknown, and uncached
     if (!found) continue;
-    const neighbours = found.filter((h) => !ownPoints.has(h.id)).map((h) => h.score);
+    const neighbours = found.map((h) => h.score);
     for (let j = 0; j < i; j++)
       neighbours.push(gram ? (gram[i * searchable.length + j] as number) : dot(vector, (searchable[j] as (typeof searchable)[number]).vector));
     fresh.set(p.hash, neighbours.sort((a, b) => b - a).slice(0, REUSABILITY_NEIGHBOURS));
