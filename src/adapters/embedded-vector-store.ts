@@ -88,7 +88,8 @@ interface Entry {
 interface Row {
   seq: number;
   point_id: string;
-  vector: string;
+  /** Base64 of the Float32 coordinates as stored, or the coordinates themselves (an upsert of this isolate). */
+  vector: string | Float32Array;
   payload: string;
 }
 
@@ -121,6 +122,9 @@ const tooBig = new Map<string, number>();
 let loads = 0;
 /** Candidate rows re-ranked from D1 since the isolate started. */
 let fetched = 0;
+/** Rows applied from deltas read from D1, and from this isolate's own upserts (written through), since it started. */
+let deltaRows = 0;
+let writtenThrough = 0;
 /** One row's decoded Float32 coordinates, and a window's code sums (reused). */
 let scratch = new Float32Array(0);
 /** Code sums of a window for up to four queries at once (see searchEntry), reused. */
@@ -140,15 +144,28 @@ export function setExactCopyLimit(bytes: number): void {
   exactCopyLimit = bytes;
 }
 
-/** What the cache holds now: entries, rows, estimated bytes, rows with a Float32 copy, full loads, rows re-ranked from D1. */
-export function vectorCacheStats(): { entries: number; rows: number; bytes: number; limit: number; loads: number; exactRows: number; fetched: number } {
+/**
+ * What the cache holds now: entries, rows, estimated bytes, rows with a Float32 copy; and since the isolate started:
+ * full loads, rows re-ranked from D1, rows applied from D1 deltas and from this isolate's upserts.
+ */
+export function vectorCacheStats(): {
+  entries: number;
+  rows: number;
+  bytes: number;
+  limit: number;
+  loads: number;
+  exactRows: number;
+  fetched: number;
+  deltaRows: number;
+  writtenThrough: number;
+} {
   let rows = 0;
   let exactRows = 0;
   for (const e of cache.values()) {
     rows += e.count;
     if (e.exact) exactRows += e.count;
   }
-  return { entries: cache.size, rows, bytes: cacheBytes(), limit: cacheLimit, loads, exactRows, fetched };
+  return { entries: cache.size, rows, bytes: cacheBytes(), limit: cacheLimit, loads, exactRows, fetched, deltaRows, writtenThrough };
 }
 
 /** Drops every cached entry (tests). */
@@ -216,15 +233,23 @@ export class EmbeddedVectorStore implements VectorStore {
     private readonly window: number,
   ) {}
 
+  /**
+   * Writes the points, stamped with each project's bumped rev. When this isolate's cached entry of a project was at
+   * the rev just before (no other upsert came between), the points are applied to it here, so the next search's delta
+   * does not read back what this isolate just wrote; any other change (a later upsert, a reset) is still seen by
+   * that search's head and delta.
+   */
   async upsert(points: readonly VectorPoint[]): Promise<void> {
     if (points.length === 0) return;
-    const rows = points.map((p) => [p.id, p.project, vectorToBase64(p.vector), JSON.stringify(p.payload)]);
+    const payloads = points.map((p) => JSON.stringify(p.payload));
+    const rows = points.map((p, i) => [p.id, p.project, vectorToBase64(p.vector), payloads[i]]);
     const projects = [...new Set(points.map((p) => p.project))];
-    await this.db.batch([
+    const [heads, written] = await this.db.batch([
       this.db
         .prepare(
           `INSERT INTO vector_heads (collection, project, rev, resets) SELECT ?1, value, 1, 0 FROM json_each(?2) WHERE true
-           ON CONFLICT (collection, project) DO UPDATE SET rev = rev + 1`,
+           ON CONFLICT (collection, project) DO UPDATE SET rev = rev + 1
+           RETURNING project, rev, resets`,
         )
         .bind(this.collection, JSON.stringify(projects)),
       this.db
@@ -233,10 +258,56 @@ export class EmbeddedVectorStore implements VectorStore {
            SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]',
                   (SELECT h.rev FROM vector_heads h WHERE h.collection = ?1 AND h.project = value ->> '$[1]')
            FROM json_each(?2) WHERE true
-           ON CONFLICT (collection, point_id) DO UPDATE SET vector = excluded.vector, payload = excluded.payload, rev = excluded.rev`,
+           ON CONFLICT (collection, point_id) DO UPDATE SET vector = excluded.vector, payload = excluded.payload, rev = excluded.rev
+           RETURNING point_id, seq`,
         )
         .bind(this.collection, JSON.stringify(rows)),
     ]);
+    this.writeThrough(
+      points,
+      payloads,
+      heads?.results as (Head & { project: string })[] | undefined,
+      written?.results as { point_id: string; seq: number }[] | undefined,
+    );
+  }
+
+  /** Applies an upsert's points to the cached entries that were current just before it (see `upsert`). */
+  private writeThrough(
+    points: readonly VectorPoint[],
+    payloads: readonly string[],
+    heads: readonly (Head & { project: string })[] | undefined,
+    written: readonly { point_id: string; seq: number }[] | undefined,
+  ): void {
+    if (!heads || !written) return;
+    const seqOf = new Map(written.map((w) => [w.point_id, w.seq]));
+    for (const head of heads) {
+      const entry = cache.get(cacheKey(this.collection, head.project));
+      if (!entry || entry.rev !== head.rev - 1 || entry.resets !== head.resets) continue;
+      const delta: Row[] = [];
+      // The last write of an id wins, as in the table; points of another dimension would not fit: leave it to the delta.
+      const last = new Map<string, number>();
+      points.forEach((p, i) => {
+        if (p.project === head.project) last.set(p.id, i);
+      });
+      let fits = true;
+      for (const [id, i] of last) {
+        const seq = seqOf.get(id);
+        const point = points[i] as VectorPoint;
+        if (seq === undefined || point.vector.length !== entry.dim) fits = false;
+        else delta.push({ seq, point_id: id, vector: point.vector, payload: payloads[i] as string });
+      }
+      if (!fits) continue;
+      writtenThrough += delta.length;
+      if (
+        !applyDelta(
+          entry,
+          { rev: head.rev, resets: head.resets },
+          delta.sort((a, b) => a.seq - b.seq),
+        ) &&
+        cache.get(entry.key) === entry
+      )
+        cache.delete(entry.key);
+    }
   }
 
   async searchBatch(queries: readonly VectorQuery[]): Promise<VectorHit[][]> {
@@ -448,6 +519,7 @@ const headOf = (row: Head | undefined): Head => ({ rev: row?.rev ?? 0, resets: r
 function validate(entry: Entry, headAnswer: D1Result | undefined, deltaAnswer: D1Result | undefined): Entry | undefined {
   const head = headOf(headAnswer?.results[0] as Head | undefined);
   const delta = ((deltaAnswer?.results ?? []) as Row[]).sort((a, b) => a.seq - b.seq);
+  deltaRows += delta.length;
   if (head.resets === entry.resets && applyDelta(entry, head, delta)) return entry;
   if (cache.get(entry.key) === entry) cache.delete(entry.key);
   return undefined;
@@ -502,9 +574,10 @@ function resize(e: Entry, capacity: number, exact: boolean): void {
 }
 
 /** The coordinates of a stored vector as the cache reads them: shorter ones zero-padded, longer ones cut to `dim`. */
-function decodeRow(vector: string, dim: number, into = new Float32Array(dim)): Float32Array {
+function decodeRow(vector: string | Float32Array, dim: number, into = new Float32Array(dim)): Float32Array {
   into.fill(0, 0, dim);
-  decodeBase64Into(vector, new Uint8Array(into.buffer, into.byteOffset, dim * 4));
+  if (typeof vector !== "string") into.set(vector.subarray(0, dim));
+  else decodeBase64Into(vector, new Uint8Array(into.buffer, into.byteOffset, dim * 4));
   return into;
 }
 

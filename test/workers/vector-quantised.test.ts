@@ -113,7 +113,7 @@ const scenario = fc.integer({ min: 1, max: 9 }).chain((dim) => {
     dim: fc.constant(dim),
     pool: fc.array(stored, { minLength: 10, maxLength: 10 }),
     before: fc.array(batch, { minLength: 1, maxLength: 3 }),
-    after: fc.array(batch, { maxLength: 2 }),
+    after: fc.array(fc.record({ batch, foreign: fc.boolean() }), { maxLength: 3 }),
     window: fc.integer({ min: 1, max: 30 }),
     queries: fc.array(query, { minLength: 1, maxLength: 4 }),
     exactCopy: fc.boolean(),
@@ -292,9 +292,10 @@ describe("int8 codes with an exact re-rank", () => {
         }
         const queries = queriesOf(s);
         expect(await store.searchBatch(queries)).toEqual(queries.map((q) => model.search(s.window, q)));
-        // Then other writers upsert (in place and new points): the cached entry applies the delta.
-        for (const batch of s.after) {
-          await new EmbeddedVectorStore(env.DB, c, 1).upsert(pointsOf(s, batch));
+        // Then this isolate (written through to its cache) and others (read back in the next delta) upsert, in place
+        // and new points, in any order.
+        for (const { batch, foreign } of s.after) {
+          await new EmbeddedVectorStore(foreign ? anotherIsolate(env.DB) : env.DB, c, 1).upsert(pointsOf(s, batch));
           model.upsert(pointsOf(s, batch));
         }
         expect(await store.searchBatch(queries)).toEqual(queries.map((q) => model.search(s.window, q)));
@@ -431,6 +432,47 @@ describe("int8 codes with an exact re-rank", () => {
     }
   });
 
+  it("writes its own upserts through to its cache (no delta read back) and still reads another isolate's", async () => {
+    for (const exactCopy of [true, false]) {
+      clearVectorCache();
+      setExactCopyLimit(exactCopy ? DEFAULT_EXACT_COPY_BYTES : 0);
+      const c = fresh();
+      const store = new EmbeddedVectorStore(env.DB, c, 50);
+      const model = new Model();
+      const rand = prng(exactCopy ? 3 : 4);
+      const point = (id: string) => ({ id, project: "p", vector: Float32Array.from({ length: 4 }, () => rand() * 2 - 1), payload: { value: rand() } });
+      const q = { project: "p", vector: Float32Array.of(1, 0.5, -0.5, 0), limit: 3 };
+      const expectModel = async () => expect(await store.searchBatch([q])).toEqual([model.search(50, q)]);
+      const upsert = async (db: D1Database, points: VectorPoint[]) => {
+        await new EmbeddedVectorStore(db, c, 50).upsert(points);
+        model.upsert(points);
+      };
+      await upsert(env.DB, ["a", "b", "c"].map(point));
+      await expectModel(); // loads the entry
+      const before = vectorCacheStats();
+      // Own upserts, new points and one in place: applied at once, the next searches read no delta rows.
+      await upsert(env.DB, [point("d"), point("a")]);
+      await expectModel();
+      await upsert(env.DB, [point("e"), point("b")]);
+      await expectModel();
+      let stats = vectorCacheStats();
+      expect(stats.writtenThrough - before.writtenThrough).toBe(4);
+      expect(stats.deltaRows - before.deltaRows).toBe(0);
+      // Another isolate's upsert, then this isolate's: the cache was not current, so the next search reads both.
+      await upsert(anotherIsolate(env.DB), [point("f"), point("c")]);
+      await upsert(env.DB, [point("g"), point("d")]);
+      await expectModel();
+      stats = vectorCacheStats();
+      expect(stats.writtenThrough - before.writtenThrough).toBe(4);
+      expect(stats.deltaRows - before.deltaRows).toBe(4);
+      // Two writes of one id in one upsert make the row's second write skip the rev (a reset): the entry reloads.
+      await upsert(env.DB, [point("h"), { ...point("h"), vector: Float32Array.of(1, 0.5, -0.5, 0) }]);
+      await expectModel();
+      expect(vectorCacheStats().loads).toBe(stats.loads + 1);
+      expect(stats.loads).toBe(before.loads);
+    }
+  });
+
   it("reads candidates back consistently: a write between the search and its re-rank read makes it validate again", async () => {
     setExactCopyLimit(0);
     const c = fresh();
@@ -521,6 +563,16 @@ describe("int8 codes with an exact re-rank", () => {
 });
 
 /** A D1 binding that runs `hook` before any batch that reads candidates back (the re-rank read). */
+/** D1 as another isolate's store sees it: the same statements, but this isolate's cache learns nothing from its answers. */
+function anotherIsolate(db: D1Database): D1Database {
+  return new Proxy(db, {
+    get(target, key) {
+      if (key !== "batch") return Reflect.get(target, key, target);
+      return async (statements: D1PreparedStatement[]) => (await target.batch(statements)).map((r) => ({ ...r, results: [] }));
+    },
+  });
+}
+
 function beforeRerankRead(db: D1Database, hook: () => Promise<void>): D1Database {
   const rerank = new WeakSet<D1PreparedStatement>();
   return new Proxy(db, {
