@@ -13,6 +13,8 @@ export interface ShipOptions {
   /** How long a rotated file stays open for a late write, and its partial last line waits for its newline (follow mode only). */
   rotationGraceMs?: number;
   batchLines?: number;
+  /** Batches sent at once while the next is read (default 3); checkpoints still move in file order. */
+  maxInFlight?: number;
   /**
    * Map legacy lines to v2 events here, as the server would (the default), so
    * the worker only validates them; false sends every line as its legacy envelope.

@@ -21,6 +21,11 @@ export type { LineOutcome, ShipOptions, ShipSummary } from "./options";
  * request costs the worker a fixed amount beside its events.
  */
 const DEFAULT_BATCH_LINES = 1000;
+/**
+ * Batches sent at once by default while the next is read. One at a time left the worker idle while the shipper read,
+ * and the shipper idle while the worker stored (bench: legacy import). Checkpoints still move in file order.
+ */
+export const DEFAULT_IN_FLIGHT = 3;
 
 /** Most passes --once makes while files keep changing under it. */
 const MAX_ONCE_PASSES = 20;
@@ -48,14 +53,18 @@ export class Shipper {
   private readonly log: (message: string) => void;
   private seq = 0;
   private stopping = false;
-  /** The batch being sent and checkpointed while the next one is read (at most one). */
-  private inFlight: Promise<void> | undefined;
+  /** The batches being sent while the next one is read (at most `maxInFlight`), oldest first: each settles after the one before. */
+  private inFlight: Promise<void>[] = [];
+  /** The newest batch's settlement (acknowledged, reported, checkpointed): the next one settles after it. */
+  private lastSettled: Promise<void> = Promise.resolve();
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: ShipOptions) {
     this.limits = { chunkBytes: options.chunkBytes ?? 64 * 1024, maxLineBytes: options.maxLineBytes ?? 4 * 1024 * 1024 };
     this.batch = new Batch(options.batchLines ?? DEFAULT_BATCH_LINES, options.batchBytes ?? 1024 * 1024);
     this.log = options.log ?? (() => undefined);
     this.upcast = options.upcast ?? true;
+    this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_IN_FLIGHT));
     this.progress = new Progress(options.progress ?? null);
     this.sender = new Sender({
       url: options.url,
@@ -68,7 +77,7 @@ export class Shipper {
     });
   }
 
-  /** Stops after the batch in flight is acknowledged and checkpointed; unsent lines are read again next time. */
+  /** Stops after the batches in flight are acknowledged and checkpointed; unsent lines are read again next time. */
   stop(): void {
     this.stopping = true;
     this.stopSignal.abort(new StopRequested("stopping"));
@@ -259,31 +268,57 @@ export class Shipper {
   }
 
   /**
-   * Starts sending the batch once the one before it is acknowledged and
-   * checkpointed, and returns: the next batch is read while this one is in
-   * flight. Checkpoints still move in file order, one batch at a time.
+   * Starts sending the batch (after the oldest in flight is acknowledged and checkpointed when `maxInFlight` are) and
+   * returns: the next batch is read while these are in flight. A batch settles (its reports written, its checkpoint
+   * moved) only after the one before it, so checkpoints move in file order, one batch at a time, and a failed batch
+   * leaves every later one unsettled: their lines are sent again next time (the server answers "duplicate").
    */
   private async flush(): Promise<void> {
-    await this.settled();
-    // Asked to stop while the batch before was in flight: this one is read again next time.
+    // Room for one more: the oldest settled. If it failed, the rest are waited for (settled()) before the failure is thrown.
+    while (this.inFlight.length >= this.maxInFlight) {
+      const oldest = this.inFlight[0];
+      const failed = await oldest?.then(
+        () => false,
+        () => true,
+      );
+      if (failed) await this.settled();
+      else this.inFlight.shift();
+    }
+    // Asked to stop while batches before were in flight: this one is read again next time.
     if (this.stopping || this.batch.empty) return;
-    const sending = this.sendAndCheckpoint(this.batch.take());
-    // Its failure is thrown by the next settled(), which every path awaits (a failed send never moves the checkpoint).
-    sending.catch(() => undefined);
-    this.inFlight = sending;
+    const items = this.batch.take();
+    const sendable = items.filter((i): i is Extract<BatchItem, { kind: "send" }> => i.kind === "send");
+    const sent = this.sender.send(sendable.map((i) => i.json));
+    const previous = this.lastSettled;
+    const settling = (async () => {
+      // Its own answer first (so a failure before it never leaves this request behind), then the batch before it.
+      const answer = await sent.then(
+        (outcomes) => ({ outcomes }),
+        (error: unknown) => ({ error }),
+      );
+      await previous; // an earlier batch failed: this one is not checkpointed either
+      if ("error" in answer) throw answer.error;
+      await this.settle(items, answer.outcomes);
+    })();
+    // Failures are thrown by the flush or settled() that awaits them, which every path reaches.
+    settling.catch(() => undefined);
+    this.lastSettled = settling;
+    this.inFlight.push(settling);
   }
 
-  /** Waits for the batch in flight, if any: acknowledged, reported and checkpointed, or its error thrown. */
+  /**
+   * Waits for every batch in flight: acknowledged, reported and checkpointed, or failed; then throws the first failure.
+   * Nothing is left in flight when the shipper stops or fails.
+   */
   private async settled(): Promise<void> {
     const inFlight = this.inFlight;
-    this.inFlight = undefined;
-    await inFlight;
+    this.inFlight = [];
+    const failed = (await Promise.allSettled(inFlight)).find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
-  /** Sends the batch, writes its reports, then moves and saves the checkpoint. */
-  private async sendAndCheckpoint(items: BatchItem[]): Promise<void> {
-    const sendable = items.filter((i): i is Extract<BatchItem, { kind: "send" }> => i.kind === "send");
-    const outcomes = await this.sender.send(sendable.map((i) => i.json));
+  /** Writes a sent batch's reports, then moves and saves the checkpoint. */
+  private async settle(items: BatchItem[], outcomes: Awaited<ReturnType<Sender["send"]>>): Promise<void> {
     await this.options.hooks?.beforeCheckpoint?.();
 
     const { quarantined, rejected, lines } = settleBatch(items, outcomes);

@@ -97,26 +97,49 @@ describe("gleaner ship: delivery", () => {
         },
       }),
     ).rejects.toBe(crash);
-    expect(server.stored.size).toBe(100);
+    // The first batch was checkpointed; the second and any sent while it was in flight are sent again.
+    const sentBefore = server.stored.size;
+    expect(sentBefore).toBeGreaterThanOrEqual(100);
     const { summary } = await ship({ url: server.url, patterns: [file], stateDir: state, batchLines: 50 });
-    expect(summary).toMatchObject({ lines: 70, duplicates: 50, accepted: 20 });
-    expect(server.records().map((r) => r.query)).toEqual(range(0, 120).map((r) => r.query));
+    expect(summary).toMatchObject({ lines: 70, duplicates: sentBefore - 50, accepted: 120 - sentBefore });
+    expect(server.stored.size).toBe(120);
+    expect(new Set(server.records().map((r) => r.query))).toEqual(new Set(range(0, 120).map((r) => r.query)));
   });
 
-  it("stops after the batch in flight when asked (SIGINT), checkpointing it", async () => {
-    const { file, state } = setup(range(0, 200));
+  it("keeps batches in flight while it reads, and moves the checkpoint only past those acknowledged in order", async () => {
+    const { file, state } = setup(range(0, 250));
+    // Each answer takes a while; the second batch is refused (a key revoked mid-import): a fatal stop.
+    let refusing = true;
+    server = await startFakeGleaner((n) =>
+      refusing && n === 2 ? { status: 401, delayMs: 100, body: { error: { code: "unauthorized", message: "bad key" } } } : { delayMs: 100 },
+    );
+    await expect(ship({ url: server.url, patterns: [file], stateDir: state, batchLines: 50, maxInFlight: 3 })).rejects.toBeInstanceOf(FatalSendError);
+    expect(server.load.max).toBe(3);
+    // Batches 1 and 3 were stored; only batch 1 is checkpointed, so everything from batch 2 on is sent again.
+    expect(server.stored.size).toBeGreaterThanOrEqual(100);
+    const stored = server.stored.size;
+    refusing = false;
+    const { summary } = await ship({ url: server.url, patterns: [file], stateDir: state, batchLines: 50, maxInFlight: 3 });
+    expect(summary).toMatchObject({ lines: 200, accepted: 250 - stored, duplicates: stored - 50 });
+    expect(server.stored.size).toBe(250);
+  });
+
+  it("stops after the batches in flight when asked (SIGINT), checkpointing them", async () => {
+    const { file, state } = setup(range(0, 400));
     let run: ReturnType<typeof startShip> | undefined;
     server = await startFakeGleaner((n) => {
-      if (n !== 1) return undefined;
+      if (n !== 1) return { delayMs: 200 };
       run!.shipper.stop(); // arrives while the first batch is in flight
       return { delayMs: 200 };
     });
     run = startShip({ url: server.url, patterns: [file], stateDir: state, once: false, batchLines: 50 });
     const { summary } = await run.done;
-    expect(summary).toMatchObject({ lines: 50, accepted: 50 });
-    expect(server.requests).toHaveLength(1);
+    const sent = server.requests.length;
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(3); // the default in flight, no more after the stop
+    expect(summary).toMatchObject({ lines: 50 * sent, accepted: 50 * sent });
     const rest = await ship({ url: server.url, patterns: [file], stateDir: state });
-    expect(rest.summary).toMatchObject({ lines: 150, accepted: 150, duplicates: 0 });
+    expect(rest.summary).toMatchObject({ lines: 400 - 50 * sent, accepted: 400 - 50 * sent, duplicates: 0 });
   });
 
   it("gives up waiting for a dead server when stopped, without checkpointing", async () => {

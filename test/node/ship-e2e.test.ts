@@ -184,9 +184,12 @@ describe("gleaner ship against a real Gleaner", () => {
         },
       }),
     ).rejects.toBe(crash);
-    expect((await storedTotal()) - before).toBe(200);
+    // The first batch was checkpointed; the second, and the third if it was sent while the second was in flight, are
+    // stored but not checkpointed: sent again, they are duplicates.
+    const sent = (await storedTotal()) - before;
+    expect([200, 300]).toContain(sent);
     const { summary } = await ship(options);
-    expect(summary).toMatchObject({ lines: 200, duplicates: 100, accepted: 100 });
+    expect(summary).toMatchObject({ lines: 200, duplicates: sent - 100, accepted: 300 - sent });
     expect((await storedTotal()) - before).toBe(300);
   });
 

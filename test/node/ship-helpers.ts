@@ -64,6 +64,8 @@ export async function startFakeGleaner(script: (request: number, events: Envelop
   const stored = new Map<string, Envelope>();
   const arrivals: Envelope[] = [];
   const requests: { at: number; count: number; auth: string | undefined }[] = [];
+  /** Requests being answered now, and the most at once. */
+  const load = { now: 0, max: 0 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = "";
     req.on("data", (d) => (body += d));
@@ -71,7 +73,9 @@ export async function startFakeGleaner(script: (request: number, events: Envelop
       const events = (JSON.parse(body) as { events: Envelope[] }).events;
       requests.push({ at: Date.now(), count: events.length, auth: req.headers.authorization });
       const answer = script(requests.length, events);
+      load.max = Math.max(load.max, ++load.now);
       if (answer?.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+      load.now--;
       if (answer?.status) {
         res.writeHead(answer.status, { "Content-Type": "application/json", ...answer.headers });
         res.end(JSON.stringify(answer.body ?? {}));
@@ -95,6 +99,7 @@ export async function startFakeGleaner(script: (request: number, events: Envelop
     stored,
     arrivals,
     requests,
+    load,
     /** The records stored, in arrival order. */
     records: () => [...stored.values()].map((e) => e.record),
     close: () => new Promise<void>((r) => server.close(() => r())),
