@@ -13,16 +13,21 @@ const E_COLUMNS = EVENT_COLUMNS.split(", ")
   .map((c) => `e.${c}`)
   .join(", ");
 
+/**
+ * The pending extractions of a project among some event ids (?1 project, ?2 JSON array of ids), with each event's latest
+ * score value and the pattern it is already a source of. Every lookup is by index (test/workers/query-plans.test.ts):
+ * its cost is the ids', not the project's sources.
+ */
+export const PENDING_EXTRACTIONS_SQL = `SELECT ${E_COLUMNS},
+       (SELECT s.value FROM event_scores s WHERE s.project = e.project AND s.event_id = e.event_id ORDER BY s.scored_at DESC LIMIT 1) AS score_value,
+       (SELECT ps.pattern_id FROM pattern_sources ps WHERE ps.project = e.project AND ps.event_id = e.event_id ORDER BY ps.pattern_id LIMIT 1) AS existing_pattern
+FROM extractions x JOIN events e ON e.project = x.project AND e.event_id = x.event_id
+WHERE x.project = ?1 AND x.status = 'pending' AND x.event_id IN (SELECT value FROM json_each(?2)) ORDER BY e.seq`;
+
 /** Events of a project still waiting for extraction, with their latest value. Done ones are skipped (replays are no-ops). */
 export async function loadPendingExtractions(db: D1Database, project: string, eventIds: readonly string[]): Promise<PendingExtraction[]> {
   const { results } = await db
-    .prepare(
-      `SELECT ${E_COLUMNS},
-              (SELECT s.value FROM event_scores s WHERE s.project = e.project AND s.event_id = e.event_id ORDER BY s.scored_at DESC LIMIT 1) AS score_value,
-              (SELECT ps.pattern_id FROM pattern_sources ps WHERE ps.project = e.project AND ps.event_id = e.event_id ORDER BY ps.pattern_id LIMIT 1) AS existing_pattern
-       FROM extractions x JOIN events e ON e.project = x.project AND e.event_id = x.event_id
-       WHERE x.project = ?1 AND x.status = 'pending' AND x.event_id IN (SELECT value FROM json_each(?2)) ORDER BY e.seq`,
-    )
+    .prepare(PENDING_EXTRACTIONS_SQL)
     .bind(project, JSON.stringify(eventIds))
     .all<EventRow & { score_value: number | null; existing_pattern: string | null }>();
   return results.map((r) => ({ record: toRecord(r), value: r.score_value, existingPatternId: r.existing_pattern }));
@@ -122,17 +127,13 @@ export function storePatternsStatements(
   return statements;
 }
 
-/** Support, quality, value and first/last seen of patterns, from their sources: idempotent by construction. */
+/** Support, quality, value and first/last seen of patterns, from their sources (one pass over each): idempotent by construction. */
 function recomputeAggregatesStatement(db: D1Database, keys: readonly [string, string][]): D1PreparedStatement {
-  const of = "FROM pattern_sources ps WHERE ps.project = patterns.project AND ps.pattern_id = patterns.pattern_id";
   return db
     .prepare(
-      `UPDATE patterns SET
-         support = max(1, (SELECT count(*) ${of})),
-         quality = (SELECT avg(ps.value) ${of}),
-         value = (SELECT max(ps.value) ${of}),
-         first_seen = (SELECT min(ps.event_time) ${of}),
-         last_seen = (SELECT max(ps.event_time) ${of})
+      `UPDATE patterns SET (support, quality, value, first_seen, last_seen) = (
+         SELECT max(1, count(*)), avg(ps.value), max(ps.value), min(ps.event_time), max(ps.event_time)
+         FROM pattern_sources ps WHERE ps.project = patterns.project AND ps.pattern_id = patterns.pattern_id)
        WHERE (project, pattern_id) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
     )
     .bind(JSON.stringify(keys));
@@ -180,7 +181,8 @@ interface PatternRow {
   sources: string;
 }
 
-const PATTERN_SELECT = `SELECT p.seq, p.project, p.pattern_id, p.schema_version, p.pattern, p.extractor, p.needs_reextract, p.value, p.source,
+/** Pattern rows with their exemplar's rank and first listed sources (by index: test/workers/query-plans.test.ts). */
+export const PATTERN_SELECT = `SELECT p.seq, p.project, p.pattern_id, p.schema_version, p.pattern, p.extractor, p.needs_reextract, p.value, p.source,
   p.support, p.quality, p.first_seen, p.last_seen, p.exemplar_event_id, p.search_text,
   (SELECT x.value FROM pattern_sources x WHERE x.project = p.project AND x.pattern_id = p.pattern_id AND x.event_id = p.exemplar_event_id) AS exemplar_value,
   (SELECT x.event_time FROM pattern_sources x WHERE x.project = p.project AND x.pattern_id = p.pattern_id AND x.event_id = p.exemplar_event_id) AS exemplar_time,

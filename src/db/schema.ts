@@ -350,7 +350,14 @@ export const patternSources = sqliteTable(
     value: real("value"),
     eventTime: integer("event_time"),
   },
-  (t) => [primaryKey({ columns: [t.project, t.patternId, t.eventId] }), index("pattern_sources_event").on(t.project, t.eventId)],
+  // An event's pattern by (project, event_id), covering pattern_id: without it SQLite preferred walking the primary key
+  // over every source of the project (covering, one equality) to find one event's row. A pattern's sources in time
+  // order: its first listed sources and first/last seen without sorting all of them (migration 0017).
+  (t) => [
+    primaryKey({ columns: [t.project, t.patternId, t.eventId] }),
+    index("pattern_sources_by_event").on(t.project, t.eventId, t.patternId),
+    index("pattern_sources_by_time").on(t.project, t.patternId, t.eventTime, t.eventId),
+  ],
 );
 
 /** Named fine-tuning datasets of a project, the rules that build them, and the version readers get as current. */
