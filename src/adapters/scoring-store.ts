@@ -43,16 +43,17 @@ export interface FeedbackRow {
   outcome: Outcome | null;
 }
 
+/**
+ * Feedback of a project targeting some events (?2) or interactions (?3), oldest first, each row once. Two indexed
+ * lookups (test/workers/query-plans.test.ts): with one OR of both, SQLite read all the project's feedback per chunk.
+ */
+export const FEEDBACK_FOR_SQL = `SELECT seq, event_id, interaction_id, rating, outcome FROM feedback WHERE project = ?1 AND event_id IN (SELECT value FROM json_each(?2))
+UNION SELECT seq, event_id, interaction_id, rating, outcome FROM feedback WHERE project = ?1 AND interaction_id IN (SELECT value FROM json_each(?3))
+ORDER BY seq`;
+
 /** All feedback that targets any of the given events, by event id or interaction id, oldest first. */
 export async function loadFeedbackFor(db: D1Database, project: string, eventIds: readonly string[], interactionIds: readonly string[]): Promise<FeedbackRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT seq, event_id, interaction_id, rating, outcome FROM feedback
-       WHERE project = ?1 AND (event_id IN (SELECT value FROM json_each(?2)) OR interaction_id IN (SELECT value FROM json_each(?3)))
-       ORDER BY seq`,
-    )
-    .bind(project, JSON.stringify(eventIds), JSON.stringify(interactionIds))
-    .all<FeedbackRow>();
+  const { results } = await db.prepare(FEEDBACK_FOR_SQL).bind(project, JSON.stringify(eventIds), JSON.stringify(interactionIds)).all<FeedbackRow>();
   return results;
 }
 
