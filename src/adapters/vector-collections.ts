@@ -24,7 +24,8 @@ export interface CollectionPlan {
  */
 export async function planCollections(db: D1Database, kind: string, model: string, dimension: number, now: number): Promise<CollectionPlan> {
   const name = collectionName(kind, model, dimension);
-  await db.batch([
+  // One round trip: the insert and the read of what it left, in one transaction.
+  const [, listed] = await db.batch<CollectionRow>([
     db
       .prepare(
         `INSERT INTO vector_collections (name, kind, model, dimension, status, created_at)
@@ -32,11 +33,9 @@ export async function planCollections(db: D1Database, kind: string, model: strin
          WHERE NOT EXISTS (SELECT 1 FROM vector_collections WHERE name = ?1)`,
       )
       .bind(name, kind, model, dimension, now),
+    db.prepare("SELECT name, kind, model, dimension, status, cursor FROM vector_collections WHERE kind = ?1 AND status != 'retired'").bind(kind),
   ]);
-  const { results } = await db
-    .prepare("SELECT name, kind, model, dimension, status, cursor FROM vector_collections WHERE kind = ?1 AND status != 'retired'")
-    .bind(kind)
-    .all<CollectionRow>();
+  const results = listed?.results ?? [];
   const write = results.find((r) => r.name === name);
   const read = results.find((r) => r.status === "active");
   if (!write || !read) throw new Error(`vector collections of '${kind}' are inconsistent`);

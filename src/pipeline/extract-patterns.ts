@@ -196,23 +196,29 @@ export async function extractPatterns(deps: PatternDeps, project: string, eventI
     }
     const groups: Group[] = [];
     const orphans: Fresh[][] = [];
-    const hitIds = [...grouped.keys()].filter((k) => k.startsWith("old:")).map((k) => k.slice(4));
-    const found = await findPatterns(deps.db, project, hitIds);
+    // The patterns hit and the ids new groups would take (the same content may be stored already), in one read.
+    const newGroups: Group[] = [];
     for (const [key, members] of grouped) {
-      if (key.startsWith("old:") && found.has(key.slice(4))) groups.push({ id: key.slice(4), members });
-      else if (key.startsWith("old:"))
-        orphans.push(members); // a point whose pattern is gone: its members make a new pattern
-      else {
-        const leader = byKey.get(key.slice(4)) as Fresh;
-        groups.push({ id: await patternIdOf(project, leader.facts), members });
-      }
+      if (key.startsWith("old:")) continue;
+      const leader = byKey.get(key.slice(4)) as Fresh;
+      newGroups.push({ id: await patternIdOf(project, leader.facts), members });
     }
+    const hitIds = [...grouped.keys()].filter((k) => k.startsWith("old:")).map((k) => k.slice(4));
+    const found = await findPatterns(deps.db, project, [...hitIds, ...newGroups.map((g) => g.id)]);
+    for (const [key, members] of grouped) {
+      if (!key.startsWith("old:")) continue;
+      if (found.has(key.slice(4))) groups.push({ id: key.slice(4), members });
+      else orphans.push(members); // a point whose pattern is gone: its members make a new pattern
+    }
+    groups.push(...newGroups);
+    const orphanGroups: Group[] = [];
     for (const members of orphans) {
       const leader = members.reduce((a, b) => (b.record.seq < a.record.seq ? b : a));
-      groups.push({ id: await patternIdOf(project, leader.facts), members });
+      orphanGroups.push({ id: await patternIdOf(project, leader.facts), members });
     }
-    const newIds = groups.map((g) => g.id).filter((id) => !found.has(id));
-    for (const [id, p] of await findPatterns(deps.db, project, newIds)) found.set(id, p); // the same content already stored
+    groups.push(...orphanGroups);
+    const unread = orphanGroups.map((g) => g.id).filter((id) => !found.has(id));
+    if (unread.length) for (const [id, p] of await findPatterns(deps.db, project, unread)) found.set(id, p);
     for (const group of groups) {
       const write = await consolidateGroup(deps, project, group, found.get(group.id));
       patterns.push(write.pattern);
