@@ -259,7 +259,7 @@ export class EmbeddedVectorStore implements VectorStore {
                   (SELECT h.rev FROM vector_heads h WHERE h.collection = ?1 AND h.project = value ->> '$[1]')
            FROM json_each(?2) WHERE true
            ON CONFLICT (collection, point_id) DO UPDATE SET vector = excluded.vector, payload = excluded.payload, rev = excluded.rev
-           RETURNING point_id, seq`,
+           RETURNING point_id, seq, project`,
         )
         .bind(this.collection, JSON.stringify(rows)),
     ]);
@@ -267,7 +267,7 @@ export class EmbeddedVectorStore implements VectorStore {
       points,
       payloads,
       heads?.results as (Head & { project: string })[] | undefined,
-      written?.results as { point_id: string; seq: number }[] | undefined,
+      written?.results as { point_id: string; seq: number; project: string }[] | undefined,
     );
   }
 
@@ -276,10 +276,10 @@ export class EmbeddedVectorStore implements VectorStore {
     points: readonly VectorPoint[],
     payloads: readonly string[],
     heads: readonly (Head & { project: string })[] | undefined,
-    written: readonly { point_id: string; seq: number }[] | undefined,
+    written: readonly { point_id: string; seq: number; project: string }[] | undefined,
   ): void {
     if (!heads || !written) return;
-    const seqOf = new Map(written.map((w) => [w.point_id, w.seq]));
+    const rowOf = new Map(written.map((w) => [w.point_id, w]));
     for (const head of heads) {
       const entry = cache.get(cacheKey(this.collection, head.project));
       if (!entry || entry.rev !== head.rev - 1 || entry.resets !== head.resets) continue;
@@ -291,10 +291,11 @@ export class EmbeddedVectorStore implements VectorStore {
       });
       let fits = true;
       for (const [id, i] of last) {
-        const seq = seqOf.get(id);
+        const row = rowOf.get(id);
         const point = points[i] as VectorPoint;
-        if (seq === undefined || point.vector.length !== entry.dim) fits = false;
-        else delta.push({ seq, point_id: id, vector: point.vector, payload: payloads[i] as string });
+        // A row kept by another project (an id reused across projects stays where it was) is the delta's to judge.
+        if (row === undefined || row.project !== head.project || point.vector.length !== entry.dim) fits = false;
+        else delta.push({ seq: row.seq, point_id: id, vector: point.vector, payload: payloads[i] as string });
       }
       if (!fits) continue;
       writtenThrough += delta.length;
