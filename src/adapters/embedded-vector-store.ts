@@ -299,15 +299,11 @@ export class EmbeddedVectorStore implements VectorStore {
       }
       if (!fits) continue;
       writtenThrough += delta.length;
-      if (
-        !applyDelta(
-          entry,
-          { rev: head.rev, resets: head.resets },
-          delta.sort((a, b) => a.seq - b.seq),
-        ) &&
-        cache.get(entry.key) === entry
-      )
-        cache.delete(entry.key);
+      applyOrDrop(
+        entry,
+        { rev: head.rev, resets: head.resets },
+        delta.sort((a, b) => a.seq - b.seq),
+      );
     }
   }
 
@@ -521,6 +517,11 @@ function validate(entry: Entry, headAnswer: D1Result | undefined, deltaAnswer: D
   const head = headOf(headAnswer?.results[0] as Head | undefined);
   const delta = ((deltaAnswer?.results ?? []) as Row[]).sort((a, b) => a.seq - b.seq);
   deltaRows += delta.length;
+  return applyOrDrop(entry, head, delta);
+}
+
+/** The entry with the rows changed up to `head` applied (ascending seq), or undefined and dropped when they cannot be. */
+function applyOrDrop(entry: Entry, head: Head, delta: readonly Row[]): Entry | undefined {
   if (head.resets === entry.resets && applyDelta(entry, head, delta)) return entry;
   if (cache.get(entry.key) === entry) cache.delete(entry.key);
   return undefined;
