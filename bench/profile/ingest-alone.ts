@@ -1,0 +1,40 @@
+/**
+ * CPU profile of ingest alone: `tsx bench/profile/ingest-alone.ts [seconds]`. The worker runs with every queue
+ * consumer taken out of its wrangler.toml (a copy in a temporary directory), so the profile holds the ingest path
+ * and nothing of scoring or extraction; 16 connections post 100-event bodies, after 3 s of warm-up. Prints the
+ * rate (slowed by the profiler; `NOPROF=1` for the rate without it) and the self and inclusive times.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { EventFactory } from "../lib/events";
+import { ADMIN, PROJECT_DIR, tempDir } from "../lib/gleaner";
+import { drive } from "../lib/load";
+import { connectProfiler, selfTimes, totalTimes } from "./cpu-profile";
+import { startInspectable } from "./inspectable";
+
+const seconds = Number(process.argv[2] ?? 8);
+const dir = tempDir("gleaner-ingest-alone-");
+const configPath = join(dir, "wrangler.no-consumers.toml");
+writeFileSync(configPath, readFileSync(join(PROJECT_DIR, "wrangler.toml"), "utf8").replace(/\[\[queues\.consumers\]\][^[]*/g, ""));
+const inspectorPort = 9229 + Math.floor(Math.random() * 500);
+const { mf, base } = await startInspectable({
+  dataDir: dir,
+  inspectorPort,
+  configPath,
+  vars: { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" },
+});
+const { key } = (await (await fetch(`${base}/v1/admin/projects/bench/keys`, { method: "POST", headers: ADMIN })).json()) as { key: string };
+const factory = new EventFactory("ingest-alone");
+const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
+const load = (duration: number) => drive({ url: `${base}/v1/events`, method: "POST", headers, body: () => factory.body(100).text, connections: 16, duration });
+await load(3);
+const profiler = process.env.NOPROF ? null : await connectProfiler(inspectorPort);
+await profiler?.start();
+const result = await load(seconds);
+console.log(`ingest alone: ${Math.round((result.ok2xx * 100) / result.seconds)} events/s, p50 ${result.p50Ms} ms${profiler ? " (under the profiler)" : ""}`);
+if (profiler) {
+  const profile = await profiler.stop();
+  console.table(selfTimes(profile, 40));
+  console.table(totalTimes(profile, 60));
+}
+await mf.dispose();
