@@ -4,18 +4,15 @@
  * and nothing of scoring or extraction; 16 connections post 100-event bodies, after 3 s of warm-up. Prints the
  * rate (slowed by the profiler; `NOPROF=1` for the rate without it) and the self and inclusive times.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { EventFactory } from "../lib/events";
-import { ADMIN, PROJECT_DIR, tempDir } from "../lib/gleaner";
+import { ADMIN, tempDir } from "../lib/gleaner";
 import { drive } from "../lib/load";
 import { connectProfiler, selfTimes, totalTimes } from "./cpu-profile";
-import { startInspectable } from "./inspectable";
+import { startInspectable, withoutConsumers } from "./inspectable";
 
 const seconds = Number(process.argv[2] ?? 8);
 const dir = tempDir("gleaner-ingest-alone-");
-const configPath = join(dir, "wrangler.no-consumers.toml");
-writeFileSync(configPath, readFileSync(join(PROJECT_DIR, "wrangler.toml"), "utf8").replace(/\[\[queues\.consumers\]\][^[]*/g, ""));
+const configPath = withoutConsumers(dir);
 const inspectorPort = 9229 + Math.floor(Math.random() * 500);
 const { mf, base } = await startInspectable({
   dataDir: dir,

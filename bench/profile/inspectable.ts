@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -38,4 +39,14 @@ export async function startInspectable(o: InspectableOptions) {
   const url = await mf.ready;
   await applyMigrations(await mf.getD1Database("DB"), join(PROJECT_DIR, "migrations"));
   return { mf, base: url.origin };
+}
+
+/**
+ * A copy of wrangler.toml in `dir` with every `[[queues.consumers]]` table taken out, for `configPath`: the worker
+ * then accepts and enqueues as usual, but nothing scores or extracts (a measure of ingest with the thread to itself).
+ */
+export function withoutConsumers(dir: string): string {
+  const path = join(dir, "wrangler.no-consumers.toml");
+  writeFileSync(path, readFileSync(join(PROJECT_DIR, "wrangler.toml"), "utf8").replace(/\[\[queues\.consumers\]\][^[]*/g, ""));
+  return path;
 }
