@@ -10,7 +10,8 @@ const TEST_BINDINGS = {
   MAX_EVENT_BYTES: String(8 * 1024),
   FEEDBACK_SETTLE_SECONDS: "0",
   BACKPRESSURE_CACHE_MS: "0",
-  OUTBOUND_TIMEOUT_MS: "1000",
+  // The fake AI server runs in vitest's own process, busy with transforms and coverage: a 1 s limit made a slow answer an outage.
+  OUTBOUND_TIMEOUT_MS: "10000",
   BREAKER_FAILURES: "2",
   BREAKER_HALF_OPEN_SECONDS: "1",
 };

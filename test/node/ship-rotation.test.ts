@@ -83,7 +83,7 @@ describe("gleaner ship: rotation", () => {
   it("keeps a renamed file open for a grace period, for a write still landing in it", async () => {
     const live = join(dir, "hybrid-events.jsonl");
     writeFileSync(live, lines(range(0, 2)));
-    const follower = startShip({ url: server.url, patterns: [live], stateDir: state, once: false, rotationGraceMs: 1000 });
+    const follower = startShip({ url: server.url, patterns: [live], stateDir: state, once: false, rotationGraceMs: 5000 });
     await until(() => server.stored.size === 2);
     renameSync(live, `${live}.1`);
     writeFileSync(live, lines([inference(50)]));

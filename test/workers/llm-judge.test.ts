@@ -164,7 +164,9 @@ describe("the LLM judge", () => {
   it("retries while the judge is down, keeping the heuristic's quality, and judges once it is back", async () => {
     const ns = "judge-down";
     await setMode(ns, "down");
-    const on = judgeEnv(ns);
+    // A long half-open wait, so the open breaker cannot time out between the checks below on a slow machine;
+    // the test moves its opening back when it wants the probe.
+    const on = { ...judgeEnv(ns), BREAKER_HALF_OPEN_SECONDS: "60" } as Cloudflare.Env;
     const project = "llm-judge-down";
     const { key } = await createKey(project);
     expect((await postEvents(key, [event("jd-1", { query: "Why does journald fill the disk?", response: `${GOOD} judge-quality=0.33` })])).status).toBe(202);
@@ -182,7 +184,8 @@ describe("the LLM judge", () => {
     expect(meanwhile.components.quality).toBe(before.components.quality);
 
     await setMode(ns, "judge");
-    // The redelivery after the breaker's half-open wait probes, and the verdict is used.
+    // Let the half-open wait pass by moving the opening back, not by sleeping: the next redelivery probes, and the verdict is used.
+    await env.DB.prepare("UPDATE breakers SET opened_at = opened_at - 60000 WHERE dependency = 'judge'").run();
     await eventually(async () => ((await deliver(on, [judgeMessage(project, ["jd-1"])])).acked === 1 ? true : undefined), 5000);
     expect(await scoreOf(key, "jd-1", on)).toMatchObject({ quality_source: "llm", components: { quality: 0.33 }, reason: "judge" });
   });
