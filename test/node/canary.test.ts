@@ -69,6 +69,7 @@ describe("secret canaries, end to end", () => {
     expect(missed, "canaries secretlint's recommended preset should flag").toEqual([]);
   });
 
+  // Every entrance, every job and a restore on one Gleaner: minutes on a loaded machine; each wait is for a condition.
   it("leave no trace in the data dir, the service log or any export, by any entrance", async () => {
     const fakeAi = await startFakeAiServer();
     const dataDir = tempDataDir();
@@ -165,7 +166,7 @@ describe("secret canaries, end to end", () => {
     await waitFor(async () => {
       const s = await json("/v1/admin/stats", { admin: true });
       return s.events.total >= accepted && s.events.processed === s.events.total && s.pending.batches === 0 ? s : undefined;
-    }, 60_000);
+    }, 180_000);
 
     // Every job, with the parameters that make each do all it can now.
     const run = (name: string, params: Record<string, unknown> = {}) => json(`/v1/admin/jobs/${name}/run`, { body: params, admin: true });
@@ -173,8 +174,8 @@ describe("secret canaries, end to end", () => {
     await run("relay", { older_than_seconds: 0 });
     await run("scoring");
     // The patterns job re-sends extractions still pending: none left means every high-value event has its pattern.
-    await waitFor(async () => ((await run("patterns", { older_than_seconds: 0 })).result.extractions_relayed === 0 ? true : undefined), 30_000);
-    await waitFor(async () => ((await run("datasets")).result.scanned === 0 ? true : undefined), 30_000);
+    await waitFor(async () => ((await run("patterns", { older_than_seconds: 0 })).result.extractions_relayed === 0 ? true : undefined), 180_000);
+    await waitFor(async () => ((await run("datasets")).result.scanned === 0 ? true : undefined), 180_000);
 
     const scan = new LeakScan(CANARIES, ids);
     const exported = async (path: string, admin = false) => {
@@ -206,7 +207,7 @@ describe("secret canaries, end to end", () => {
     await waitFor(async () => {
       const s = await json("/v1/admin/stats", { admin: true });
       return s.events.total >= accepted && s.events.processed === s.events.total && s.pending.batches === 0 ? s : undefined;
-    }, 60_000);
+    }, 180_000);
     for (const name of jobs) await run(name);
     await exported("/v1/admin/dead-letters", true);
 
@@ -226,5 +227,5 @@ describe("secret canaries, end to end", () => {
     expect(report, `${CANARIES.length} families; events taken by entrance: ${coverage}; data dir kept: ${dataDir}\n${report}`).toBe("");
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(shipDir, { recursive: true, force: true });
-  });
+  }, 600_000);
 });
