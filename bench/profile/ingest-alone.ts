@@ -5,7 +5,8 @@
  * rate (slowed by the profiler; `NOPROF=1` for the rate without it) and the self and inclusive times.
  */
 import { EventFactory } from "../lib/events";
-import { ADMIN, tempDir } from "../lib/gleaner";
+import { createKey } from "../lib/client";
+import { tempDir, UNTHROTTLED } from "../lib/gleaner";
 import { drive } from "../lib/load";
 import { connectProfiler, selfTimes, totalTimes } from "./cpu-profile";
 import { startInspectable, withoutConsumers } from "./inspectable";
@@ -18,9 +19,9 @@ const { mf, base } = await startInspectable({
   dataDir: dir,
   inspectorPort,
   configPath,
-  vars: { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" },
+  vars: UNTHROTTLED,
 });
-const { key } = (await (await fetch(`${base}/v1/admin/projects/bench/keys`, { method: "POST", headers: ADMIN })).json()) as { key: string };
+const key = await createKey(base, "bench");
 const factory = new EventFactory("ingest-alone");
 const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
 const load = (duration: number) => drive({ url: `${base}/v1/events`, method: "POST", headers, body: () => factory.body(100).text, connections: 16, duration });

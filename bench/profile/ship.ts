@@ -5,10 +5,10 @@
  * (slowed by the profiler: not a benchmark figure), the shipper's summary and workerd's self and inclusive times.
  * `NOPROF=1`: the rate alone; `NO_CONSUMERS=1`: the worker without its queue consumers (the import's own cost).
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { ADMIN, PROJECT_DIR, tempDir } from "../lib/gleaner";
-import { buildCorpus } from "../suites/ship";
+import { createKey } from "../lib/client";
+import { tempDir, UNTHROTTLED } from "../lib/gleaner";
+import { buildCorpus, runShip } from "../suites/ship";
 import { connectProfiler, selfTimes, totalTimes } from "./cpu-profile";
 import { startInspectable, withoutConsumers } from "./inspectable";
 
@@ -20,21 +20,14 @@ const { mf, base } = await startInspectable({
   dataDir: join(work, "data"),
   inspectorPort,
   ...(process.env.NO_CONSUMERS ? { configPath: withoutConsumers(work) } : {}),
-  vars: { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" },
+  vars: UNTHROTTLED,
 });
-const { key } = (await (await fetch(`${base}/v1/admin/projects/bench-ship/keys`, { method: "POST", headers: ADMIN })).json()) as { key: string };
+const key = await createKey(base, "bench-ship");
 const profiler = process.env.NOPROF ? null : await connectProfiler(inspectorPort);
 await profiler?.start();
 const started = Date.now();
-const summary = await new Promise<string>((done) => {
-  const child = spawn(process.execPath, ["bin/gleaner.mjs", "ship", "--url", base, "--key", key, "--once", "--state", join(work, "state"), ...corpus.files], {
-    cwd: PROJECT_DIR,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.on("close", () => done(out.trim().split("\n").at(-1) ?? ""));
-});
+const run = await runShip(base, key, join(work, "state"), corpus.files);
+const summary = run.code === 0 ? (run.stdout.trim().split("\n").at(-1) ?? "") : `gleaner ship exited ${run.code}: ${run.stderr.trim().slice(-500)}`;
 const seconds = (Date.now() - started) / 1000;
 const shipped = corpus.bytes / 2 ** 20;
 const rate = `${shipped.toFixed(1)} MB (${corpus.corpus}) in ${seconds.toFixed(1)} s = ${(shipped / seconds).toFixed(2)} MB/s`;

@@ -2,7 +2,7 @@ import { createKey, stats } from "../lib/client";
 import { EventFactory } from "../lib/events";
 import { startBareD1 } from "../baseline/bare-d1";
 import { startBaseline } from "../lib/baseline";
-import { startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
+import { startGleaner, stopGleaner, tempDir, UNTHROTTLED } from "../lib/gleaner";
 import { drive, type LoadResult } from "../lib/load";
 
 export interface IngestRound {
@@ -46,7 +46,7 @@ function asIngest(r: LoadResult, bytesPerRequest: number) {
  */
 async function round(seconds: number, connections: number): Promise<IngestRound> {
   const dir = tempDir("gleaner-bench-ingest-");
-  const g = await startGleaner(dir, { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" });
+  const g = await startGleaner(dir, UNTHROTTLED);
   let ceiling: LoadResult;
   let gleaner: IngestRound["gleaner"];
   const sample = new EventFactory("sample").body(BATCH).text;

@@ -1,6 +1,6 @@
 import { createKey, sleep, stats } from "../lib/client";
 import { EventFactory } from "../lib/events";
-import { startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
+import { startGleaner, stopGleaner, tempDir, UNTHROTTLED } from "../lib/gleaner";
 import { findInTree, rssMb, treeRssMb } from "../lib/proc";
 
 export interface MemoryFigure {
@@ -60,7 +60,7 @@ const BATCH = 500;
  * works through the backlog meanwhile.
  */
 export async function measureMemory(events: number, settleS = 5): Promise<MemoryFigure> {
-  const g = await startGleaner(tempDir("gleaner-bench-memory-"), { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" });
+  const g = await startGleaner(tempDir("gleaner-bench-memory-"), UNTHROTTLED);
   try {
     const key = await createKey(g.base, "bench-memory");
     await sleep(1000);

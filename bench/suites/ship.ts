@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ADMIN, PROJECT_DIR, startGleaner, stopGleaner, tempDir } from "../lib/gleaner";
+import { createKey } from "../lib/client";
+import { PROJECT_DIR, startGleaner, stopGleaner, tempDir, UNTHROTTLED } from "../lib/gleaner";
 import { cpuSeconds, findInTree } from "../lib/proc";
 import type { ShipSummary } from "../../cli/ship/progress";
 
@@ -64,7 +65,8 @@ export function buildCorpus(targetMb: number, dir: string, fixturesDir = FIXTURE
   return { files, bytes: files.reduce((n, f) => n + statSync(f).size, 0), corpus };
 }
 
-function runShip(base: string, key: string, stateDir: string, files: string[]): Promise<{ code: number | null; stdout: string; stderr: string; cpuS: number }> {
+/** Runs `gleaner ship --once` over `files` into `base`; its exit code, output and the most CPU seconds it was seen to use. */
+export function runShip(base: string, key: string, stateDir: string, files: string[]): Promise<{ code: number | null; stdout: string; stderr: string; cpuS: number }> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, ["bin/gleaner.mjs", "ship", "--url", base, "--key", key, "--once", "--state", stateDir, ...files], {
       cwd: PROJECT_DIR,
@@ -92,10 +94,9 @@ export async function measureShip(targetMb: number, fixturesDir = FIXTURES_DIR):
   const work = tempDir("gleaner-bench-ship-");
   const corpus = buildCorpus(targetMb, join(work, "corpus"), fixturesDir);
   const mb = corpus.bytes / 1024 / 1024;
-  const g = await startGleaner(join(work, "data"), { BACKPRESSURE_MAX_BACKLOG_EVENTS: "100000000", BACKPRESSURE_MAX_LAG_SECONDS: "100000" });
+  const g = await startGleaner(join(work, "data"), UNTHROTTLED);
   try {
-    const res = await fetch(`${g.base}/v1/admin/projects/bench-ship/keys`, { method: "POST", headers: ADMIN });
-    const { key } = (await res.json()) as { key: string };
+    const key = await createKey(g.base, "bench-ship");
     const workerd = findInTree(g.pid, "workerd");
     const workerdBefore = workerd ? cpuSeconds(workerd) : 0;
     const started = Date.now();

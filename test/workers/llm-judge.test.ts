@@ -166,7 +166,8 @@ describe("the LLM judge", () => {
     await setMode(ns, "down");
     // A long half-open wait, so the open breaker cannot time out between the checks below on a slow machine;
     // the test moves its opening back when it wants the probe.
-    const on = { ...judgeEnv(ns), BREAKER_HALF_OPEN_SECONDS: "60" } as Cloudflare.Env;
+    const halfOpenSeconds = 60;
+    const on = { ...judgeEnv(ns), BREAKER_HALF_OPEN_SECONDS: String(halfOpenSeconds) } as Cloudflare.Env;
     const project = "llm-judge-down";
     const { key } = await createKey(project);
     expect((await postEvents(key, [event("jd-1", { query: "Why does journald fill the disk?", response: `${GOOD} judge-quality=0.33` })])).status).toBe(202);
@@ -185,7 +186,9 @@ describe("the LLM judge", () => {
 
     await setMode(ns, "judge");
     // Let the half-open wait pass by moving the opening back, not by sleeping: the next redelivery probes, and the verdict is used.
-    await env.DB.prepare("UPDATE breakers SET opened_at = opened_at - 60000 WHERE dependency = 'judge'").run();
+    await env.DB.prepare("UPDATE breakers SET opened_at = opened_at - ?1 WHERE dependency = 'judge'")
+      .bind(halfOpenSeconds * 1000)
+      .run();
     await eventually(async () => ((await deliver(on, [judgeMessage(project, ["jd-1"])])).acked === 1 ? true : undefined), 5000);
     expect(await scoreOf(key, "jd-1", on)).toMatchObject({ quality_source: "llm", components: { quality: 0.33 }, reason: "judge" });
   });
