@@ -125,11 +125,30 @@ function isSecretScalar(v: unknown): v is string | number {
 /** A rule for the values of secret-named keys. */
 type KeyRule = RedactionRule & { keyName: RegExp };
 
-function keyRuleFor(key: string, holder: object, keyRules: readonly KeyRule[]): KeyRule | undefined {
-  if (keyRules.length === 0 || !/pass|pwd|secret|token|key|auth|credential|cookie/i.test(key)) return undefined;
-  const name = snakeCase(key);
-  if (isModelToken(name, holder)) return undefined;
-  return keyRules.find((r) => r.keyName.test(name));
+/** What a key's name says, once per key: its snake_case name and the key rule it falls under (null: none). */
+interface KeyVerdict {
+  name: string;
+  rule: KeyRule | null;
+}
+
+/** Keys remembered per scrubber: events repeat the same few dozen field names. Cleared when full. */
+const MAX_REMEMBERED_KEYS = 2048;
+/** Longer keys (rare, and a producer's to choose) are read every time: the memory stays bounded. */
+const MAX_REMEMBERED_KEY_LENGTH = 64;
+
+function keyRuleFor(key: string, holder: object, s: Scrubber): KeyRule | undefined {
+  if (s.keyRules.length === 0) return undefined;
+  let verdict = s.keys.get(key);
+  if (verdict === undefined) {
+    const name = /pass|pwd|secret|token|key|auth|credential|cookie/i.test(key) ? snakeCase(key) : "";
+    verdict = { name, rule: name === "" ? null : (s.keyRules.find((r) => r.keyName.test(name)) ?? null) };
+    if (key.length <= MAX_REMEMBERED_KEY_LENGTH) {
+      if (s.keys.size >= MAX_REMEMBERED_KEYS) s.keys.clear();
+      s.keys.set(key, verdict);
+    }
+  }
+  if (verdict.rule === null || isModelToken(verdict.name, holder)) return undefined;
+  return verdict.rule;
 }
 
 /** Replaces a value named like a secret whole; the marker names the kind the text rules see in it, else the key rule's. */
@@ -147,6 +166,8 @@ interface Scrubber {
   rules: readonly RedactionRule[];
   prefilter: Prefilter;
   keyRules: readonly KeyRule[];
+  /** What each key seen so far says (see keyRuleFor). */
+  keys: Map<string, KeyVerdict>;
 }
 
 const scrubbers = new WeakMap<readonly RedactionRule[], Scrubber>();
@@ -154,7 +175,7 @@ const scrubbers = new WeakMap<readonly RedactionRule[], Scrubber>();
 function scrubberFor(rules: readonly RedactionRule[]): Scrubber {
   let s = scrubbers.get(rules);
   if (!s) {
-    s = { rules, prefilter: prefilterFor(rules), keyRules: rules.filter((r): r is KeyRule => r.keyName !== undefined) };
+    s = { rules, prefilter: prefilterFor(rules), keyRules: rules.filter((r): r is KeyRule => r.keyName !== undefined), keys: new Map() };
     scrubbers.set(rules, s);
   }
   return s;
@@ -181,7 +202,7 @@ function scrub(value: unknown, s: Scrubber, counts: Map<string, number>): unknow
       const k = keys[i] as string;
       const v = source[k];
       // The key test first: it is cheap and rarely passes; both checks are pure, so the order changes no outcome.
-      const keyRule = typeof v === "string" || typeof v === "number" ? keyRuleFor(k, value, s.keyRules) : undefined;
+      const keyRule = typeof v === "string" || typeof v === "number" ? keyRuleFor(k, value, s) : undefined;
       const r = keyRule && isSecretScalar(v) ? replaceNamedSecret(v, keyRule, s.rules, counts) : scrub(v, s, counts);
       if (next === undefined && r !== v) {
         next = {};

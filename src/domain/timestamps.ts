@@ -20,9 +20,15 @@ export function parseClientTimestamp(value: string | number): number | null {
   if (/^\d+(\.\d+)?$/.test(trimmed)) return epochToMs(Number(trimmed));
   const m = ISO_PATTERN.exec(trimmed);
   if (!m) return null;
-  const [, y, mo, d, h, mi, s = "0", frac = "", zone] = m;
-  const fields = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
-  const [year, month, day, hour, minute, second] = fields;
+  // Every group but the optional ones is digits (the pattern says so); no array is built for them.
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const frac = m[7] ?? "";
+  const zone = m[8];
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const ms = Number(frac.padEnd(3, "0").slice(0, 3));
   let time: number;

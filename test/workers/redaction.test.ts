@@ -143,6 +143,18 @@ describe("redaction: structured values", () => {
     expect(counts.size).toBe(0);
   });
 
+  it("reads each key's name once but judges every holder: a `token` beside a logprob, then a bare one, then a long key", () => {
+    const counts = new Map<string, number>();
+    const modelToken = { token: "Hello", logprob: -0.1 };
+    expect(redactValue(modelToken, rules, counts)).toBe(modelToken);
+    // The same key name in another holder, after the first call remembered it: now a credential.
+    expect(redactValue({ token: "abcd1234efgh5678" }, rules, counts)).toEqual({ token: marker("password") });
+    expect(redactValue({ ...modelToken }, rules, counts)).toEqual(modelToken);
+    // Keys too long to remember are still read, every time.
+    const long = `${"x".repeat(80)}_password`;
+    for (let i = 0; i < 2; i++) expect(redactValue({ [long]: "hunter2hunter2" }, rules, counts)).toEqual({ [long]: marker("password") });
+  });
+
   it("keeps identity for values already scrubbed, and for placeholders", () => {
     const event = { password: "[REDACTED:password]", token: `sha256:${"ab".repeat(32)}`, api_key: "${API_KEY}", secret: "", pin: 12 };
     expect(redactValue(event, rules, new Map())).toBe(event);
