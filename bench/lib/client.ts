@@ -13,21 +13,39 @@ export async function createKey(base: string, project: string): Promise<string> 
   return ((await res.json()) as { key: string }).key;
 }
 
+/**
+ * fetch, tried again (up to 3 times, 1 s apart) when no answer came at all: a connection the server reset under load,
+ * or a kept-alive one it closed as it was reused. Only for calls that are safe to repeat (reads, and the idempotent
+ * jobs); the last error names its cause.
+ */
+export async function fetchAgain(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if (attempt >= 3) throw new Error(`${(err as Error).message} (${cause?.code ?? cause?.message ?? "no cause"}) after ${attempt} tries: ${url}`);
+      await sleep(1000);
+    }
+  }
+}
+
 export async function stats(base: string): Promise<Stats> {
-  const res = await fetch(`${base}/v1/admin/stats`, { headers: ADMIN });
+  const res = await fetchAgain(`${base}/v1/admin/stats`, { headers: ADMIN });
   if (!res.ok) throw new Error(`stats: ${res.status}`);
   return (await res.json()) as Stats;
 }
 
 export async function runJob(base: string, job: string, params: Record<string, unknown> = {}): Promise<{ duration_ms: number; result: Record<string, unknown> }> {
-  const res = await fetch(`${base}/v1/admin/jobs/${job}/run`, { method: "POST", headers: ADMIN, body: JSON.stringify(params) });
+  // Every job is idempotent (a second run finds its work done), so a run whose answer was lost may be asked again.
+  const res = await fetchAgain(`${base}/v1/admin/jobs/${job}/run`, { method: "POST", headers: ADMIN, body: JSON.stringify(params) });
   if (!res.ok) throw new Error(`job ${job}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { duration_ms: number; result: Record<string, unknown> };
 }
 
 /** Prometheus samples from /metrics as `name{labels}` → value. */
 export async function metrics(base: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await fetchAgain(`${base}/metrics`)).text();
   const out = new Map<string, number>();
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;

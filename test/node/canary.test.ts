@@ -24,6 +24,9 @@ import { startCanaryUpstream } from "./canary-upstream";
 import { ADMIN, createKey, PROJECT_DIR, startProcess, tempDataDir, waitFor } from "./gleaner-process";
 import { tempDir } from "./ship-helpers";
 
+/** How long the pipeline may take to settle after each step: every entrance, job and a restore share one Gleaner, on a loaded CI machine. */
+const SETTLE_MS = 180_000;
+
 const answers: string[] = [];
 const upstream = await startCanaryUpstream(answers);
 afterAll(() => upstream.close());
@@ -166,7 +169,7 @@ describe("secret canaries, end to end", () => {
     await waitFor(async () => {
       const s = await json("/v1/admin/stats", { admin: true });
       return s.events.total >= accepted && s.events.processed === s.events.total && s.pending.batches === 0 ? s : undefined;
-    }, 180_000);
+    }, SETTLE_MS);
 
     // Every job, with the parameters that make each do all it can now.
     const run = (name: string, params: Record<string, unknown> = {}) => json(`/v1/admin/jobs/${name}/run`, { body: params, admin: true });
@@ -174,8 +177,8 @@ describe("secret canaries, end to end", () => {
     await run("relay", { older_than_seconds: 0 });
     await run("scoring");
     // The patterns job re-sends extractions still pending: none left means every high-value event has its pattern.
-    await waitFor(async () => ((await run("patterns", { older_than_seconds: 0 })).result.extractions_relayed === 0 ? true : undefined), 180_000);
-    await waitFor(async () => ((await run("datasets")).result.scanned === 0 ? true : undefined), 180_000);
+    await waitFor(async () => ((await run("patterns", { older_than_seconds: 0 })).result.extractions_relayed === 0 ? true : undefined), SETTLE_MS);
+    await waitFor(async () => ((await run("datasets")).result.scanned === 0 ? true : undefined), SETTLE_MS);
 
     const scan = new LeakScan(CANARIES, ids);
     const exported = async (path: string, admin = false) => {
@@ -207,7 +210,7 @@ describe("secret canaries, end to end", () => {
     await waitFor(async () => {
       const s = await json("/v1/admin/stats", { admin: true });
       return s.events.total >= accepted && s.events.processed === s.events.total && s.pending.batches === 0 ? s : undefined;
-    }, 180_000);
+    }, SETTLE_MS);
     for (const name of jobs) await run(name);
     await exported("/v1/admin/dead-letters", true);
 
