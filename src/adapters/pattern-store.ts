@@ -33,6 +33,21 @@ export async function loadPendingExtractions(db: D1Database, project: string, ev
   return results.map((r) => ({ record: toRecord(r), value: r.score_value, existingPatternId: r.existing_pattern }));
 }
 
+/**
+ * Which of some events (?1 project, ?2 JSON array of ids) still wait for extraction, and the pattern each is already a
+ * source of; no payload is read. For a caller that holds the events already (the chunk it just scored).
+ */
+export const PENDING_STATES_SQL = `SELECT x.event_id,
+       (SELECT ps.pattern_id FROM pattern_sources ps WHERE ps.project = x.project AND ps.event_id = x.event_id ORDER BY ps.pattern_id LIMIT 1) AS existing_pattern
+FROM extractions x
+WHERE x.project = ?1 AND x.status = 'pending' AND x.event_id IN (SELECT value FROM json_each(?2))`;
+
+/** The events among `eventIds` still waiting for extraction → the pattern each is already a source of (null: none). */
+export async function pendingExtractionStates(db: D1Database, project: string, eventIds: readonly string[]): Promise<Map<string, string | null>> {
+  const rows = await db.prepare(PENDING_STATES_SQL).bind(project, JSON.stringify(eventIds)).raw<[string, string | null]>();
+  return new Map(rows);
+}
+
 /** A pattern row to write: its text (the exemplar's), who wrote it, and the exemplar. Aggregates are recomputed from the sources. */
 export interface PatternWrite {
   project: string;

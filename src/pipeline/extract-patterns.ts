@@ -9,6 +9,8 @@ import {
   finishWithoutPatternStatement,
   loadPendingExtractions,
   patternSourceEvents,
+  pendingExtractionStates,
+  type PendingExtraction,
   storePatternsStatements,
   type PatternWrite,
   type SourceWrite,
@@ -159,10 +161,12 @@ interface Group {
  * pattern (a re-extraction) stays there and changes nothing. When the
  * embedder or the vector store is unavailable it throws
  * DependencyUnavailableError before writing anything: the message is retried
- * later, nothing is dropped.
+ * later, nothing is dropped. `held`: the events themselves with their values,
+ * when the caller has them (the chunk it just scored; `eventIds` are theirs):
+ * their payloads are not read again.
  */
-export async function extractPatterns(deps: PatternDeps, project: string, eventIds: readonly string[], now: number) {
-  const pending = await loadPendingExtractions(deps.db, project, eventIds);
+export async function extractPatterns(deps: PatternDeps, project: string, eventIds: readonly string[], now: number, held?: readonly HeldEvent[]) {
+  const pending = held ? await pendingOfHeld(deps.db, project, held) : await loadPendingExtractions(deps.db, project, eventIds);
   const empty: string[] = [];
   const finished: { project: string; eventId: string; patternId: string }[] = [];
   const fresh: Fresh[] = [];
@@ -249,6 +253,25 @@ export async function extractPatterns(deps: PatternDeps, project: string, eventI
     already_extracted: finished.length - fresh.length,
     without_content: empty.length,
   };
+}
+
+/** An event the caller holds already (upcast, as it scored it) and the value it was just given. */
+export interface HeldEvent {
+  record: EventRecord;
+  value: number | null;
+}
+
+/** Those of the held events still waiting for extraction, in server order, read without their payloads. */
+async function pendingOfHeld(db: D1Database, project: string, held: readonly HeldEvent[]): Promise<PendingExtraction[]> {
+  const states = await pendingExtractionStates(
+    db,
+    project,
+    held.map((h) => h.record.eventId),
+  );
+  return held
+    .filter((h) => states.has(h.record.eventId))
+    .sort((a, b) => a.record.seq - b.record.seq)
+    .map((h) => ({ ...h, existingPatternId: states.get(h.record.eventId) ?? null }));
 }
 
 /**

@@ -2,7 +2,7 @@ import { incrementCounter } from "../adapters/counters";
 import { observeStageDuration } from "../adapters/histograms";
 import { errorType, log } from "../adapters/log";
 import { sampledLine } from "../adapters/log-sampler";
-import { findEvents, loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
+import { type EventRecord, findEvents, loadUnprocessedChunk, markChunkProcessed } from "../adapters/event-store";
 import { commitTogether } from "../adapters/commit";
 import { sendPerIds } from "../adapters/queue-send";
 import { type IngestBatchMessage, type JudgeMessage, type LogEventMessage, type RescoreMessage, telemetryQueueMessageSchema } from "../domain/queue-messages";
@@ -12,7 +12,8 @@ import type { Env } from "../env";
 import { ingestItems } from "../pipeline/ingest";
 import { scoreEvents, type ScoringDeps } from "../pipeline/score-events";
 import { judgeAnswers, JudgeUnavailable } from "../pipeline/judge-answers";
-import { judgeDeps, scoringDeps } from "../wiring";
+import { extractPatterns, type HeldEvent } from "../pipeline/extract-patterns";
+import { judgeDeps, patternDeps, scoringDeps } from "../wiring";
 import { consumeEach, type Malformed, RetrySoon } from "./consume";
 import { isProblem } from "../domain/problem";
 
@@ -35,7 +36,7 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
       if (body.kind === "log_event") return writeLoggedEvent(env, config, body, message);
       if (body.kind === "rescore") return rescore(env, depsOnce, body);
       if (body.kind === "judge") return judge(env, config, depsOnce, body);
-      await processChunk(env, depsOnce, body);
+      await processChunk(env, config, depsOnce, body);
     },
     async onRetry(error, body, message) {
       if (body.kind === "log_event") {
@@ -98,7 +99,7 @@ async function judge(env: Env, config: Config, depsOnce: () => Promise<ScoringDe
   return undefined;
 }
 
-async function processChunk(env: Env, depsOnce: () => Promise<ScoringDeps>, chunk: IngestBatchMessage): Promise<void> {
+async function processChunk(env: Env, config: Config, depsOnce: () => Promise<ScoringDeps>, chunk: IngestBatchMessage): Promise<void> {
   const started = Date.now();
   const records = await loadUnprocessedChunk(env.DB, chunk.batch_id);
   for (const record of records) record.event = upcastEvent(record.event, record.schemaVersion);
@@ -118,8 +119,46 @@ async function processChunk(env: Env, depsOnce: () => Promise<ScoringDeps>, chun
       ...(line.unlogged ? { unlogged: line.unlogged } : {}),
     });
   }
-  await sendForExtraction(env, chunk.project, highValue, chunk.request_id);
+  // Scores come in the records' order.
+  const held = scores.flatMap((sc, i): HeldEvent[] => (sc.highValue ? [{ record: records[i] as EventRecord, value: sc.score.value }] : []));
+  if (!(await extractHere(env, config, chunk, held))) await sendForExtraction(env, chunk.project, highValue, chunk.request_id);
   await sendForJudging(env, chunk.project, toJudge, chunk.request_id);
+}
+
+/**
+ * With no outside service in it (no LLM, no embeddings server, no Qdrant), extraction is local work like scoring's: it
+ * runs here on the events just scored, which saves the extract queue's hop and a second read and parse of their
+ * payloads. With any of them it stays on the extract queue, so a slow or absent service never holds up scoring. False
+ * when it did not run or failed: the extraction rows were committed with the scores, and the extract queue does the
+ * work instead.
+ */
+async function extractHere(env: Env, config: Config, chunk: IngestBatchMessage, held: HeldEvent[]): Promise<boolean> {
+  if (held.length === 0) return true;
+  if (env.LLM_URL || env.EMBEDDINGS_URL || env.QDRANT_URL) return false;
+  const deps = patternDeps(env, config);
+  const started = Date.now();
+  try {
+    const result = await extractPatterns(
+      deps,
+      chunk.project,
+      held.map((h) => h.record.eventId),
+      started,
+      held,
+    );
+    await observeStageDuration(env.DB, "extract", (Date.now() - started) / 1000).run();
+    const line = sampledLine("patterns extracted", Date.now());
+    if (line.log)
+      log("info", "patterns extracted", {
+        request_id: chunk.request_id,
+        project: chunk.project,
+        ...result,
+        ...(line.unlogged ? { unlogged: line.unlogged } : {}),
+      });
+    return true;
+  } catch (error) {
+    log("warn", "extraction after scoring failed; the extract queue takes it", { request_id: chunk.request_id, batch_id: chunk.batch_id, error });
+    return false;
+  }
 }
 
 /** Asks this queue to have the LLM judge read the answers just scored (only when it is configured: else `toJudge` is empty). */

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { PATTERN_SELECT, PENDING_EXTRACTIONS_SQL } from "../../src/adapters/pattern-store";
+import { PATTERN_SELECT, PENDING_EXTRACTIONS_SQL, PENDING_STATES_SQL } from "../../src/adapters/pattern-store";
 import { FEEDBACK_FOR_SQL } from "../../src/adapters/scoring-store";
 
 /**
@@ -23,6 +23,13 @@ describe("query plans of the consumers' reads", () => {
     const steps = await plan(PENDING_EXTRACTIONS_SQL, "p", '["a"]');
     expect(steps.some((s) => /SEARCH ps USING (COVERING )?INDEX pattern_sources_by_event \(project=\? AND event_id=\?\)/.test(s))).toBe(true);
     expect(steps.some((s) => /SEARCH s USING (COVERING )?INDEX event_scores_latest \(project=\? AND event_id=\?/.test(s))).toBe(true);
+    expect(scans(steps)).toEqual([]);
+  });
+
+  it("finds which held events still wait for extraction, and their pattern, by index", async () => {
+    const steps = await plan(PENDING_STATES_SQL, "p", '["a"]');
+    expect(steps.some((s) => /SEARCH ps USING (COVERING )?INDEX pattern_sources_by_event \(project=\? AND event_id=\?\)/.test(s))).toBe(true);
+    expect(steps.some((s) => /SEARCH x USING (COVERING )?INDEX|SEARCH x USING PRIMARY KEY/.test(s))).toBe(true);
     expect(scans(steps)).toEqual([]);
   });
 
