@@ -69,7 +69,9 @@ await suite("ingest", async () => {
   if (!f.storedAll) broken.push("ingest: Gleaner's stored event count does not match the 2xx answers");
 });
 await suite("e2e", async () => {
-  const f = await measureE2e(quick ? { probeEvents: 1000, windowS: 3, fractions: [0.5] } : { probeEvents: 20_000, windowS: 30, fractions: [0.5, 0.6, 0.75, 0.9, 1, 0.35, 0.25] });
+  const f = await measureE2e(
+    quick ? { probeEvents: 1000, windowS: 3, fractions: [0.5], log } : { probeEvents: 20_000, windowS: 30, fractions: [0.5, 0.6, 0.75, 0.9, 1, 0.35, 0.25], log },
+  );
   figures.e2e = f;
   if (!f.attempts.some((a) => Number.isFinite(a.maxLagS))) broken.push("e2e: no heartbeat was ever processed");
 });

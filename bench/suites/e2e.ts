@@ -36,7 +36,7 @@ const LAG_LIMIT_S = 10;
  * steps up after a rate that held and down after one that did not; the
  * sustained figure is the highest rate that held.
  */
-export async function measureE2e(o: { probeEvents: number; windowS: number; fractions: number[] }): Promise<E2eFigure> {
+export async function measureE2e(o: { probeEvents: number; windowS: number; fractions: number[]; log?: (line: string) => void }): Promise<E2eFigure> {
   const g = await startGleaner(tempDir("gleaner-bench-e2e-"));
   try {
     const key = await createKey(g.base, "bench-e2e");
@@ -58,6 +58,7 @@ export async function measureE2e(o: { probeEvents: number; windowS: number; frac
     // The pipeline's rate while it drains alone; a backlog gone within a second is too short to time, then count from the first send.
     const drainEventsPerS =
       Date.now() - t0 >= 1000 ? (s.events.processed - p0) / ((Date.now() - t0) / 1000) : s.events.processed / ((Date.now() - probeStarted) / 1000);
+    o.log?.(`  consumers alone: ${Math.round(drainEventsPerS)} events/s drained (scored and extracted)`);
 
     const attempts: E2eAttempt[] = [];
     let sustained: E2eAttempt | null = null;
@@ -88,6 +89,11 @@ export async function measureE2e(o: { probeEvents: number; windowS: number; frac
       // Held: every heartbeat under the limit and no more than a few seconds of work left waiting.
       const held = attempt.maxLagS < LAG_LIMIT_S && attempt.backlogAtEnd <= offered * 3 && attempt.extractionBacklogAtEnd <= offered * 3;
       if (held && (!sustained || attempt.processedEventsPerS > sustained.processedEventsPerS)) sustained = attempt;
+      o.log?.(
+        `  ${fraction} of it offered (${Math.round(offered)}/s): accepted ${Math.round(attempt.acceptedEventsPerS)}/s, processed ` +
+          `${Math.round(attempt.processedEventsPerS)}/s, lag max ${attempt.maxLagS.toFixed(1)} s, left ${attempt.backlogAtEnd} events + ` +
+          `${attempt.extractionBacklogAtEnd} extractions: ${held ? "held" : "not held"}`,
+      );
       // Up from a rate that held, down from one that did not: the next untried fraction that way.
       if (!held) lowestFailed = Math.min(lowestFailed, fraction);
       const next = held
