@@ -59,39 +59,46 @@ export async function connectProfiler(inspectorPort: number, name = "gleaner") {
   };
 }
 
-/** Self time per function (ms, share of samples), heaviest first. */
-export function selfTimes(profile: Profile, top = 25): { fn: string; ms: number; share: number }[] {
+/** One row per function: time, sample count and share of samples (workerd runs every isolate on one thread, so a
+ * sample's time can include moments this isolate was not running: rank by samples). */
+type Row = { fn: string; ms: number; samples: number; share: number };
+const frameKey = (f: Node["callFrame"]) => `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
+function rows(acc: Map<string, { ms: number; samples: number }>, total: number, top: number): Row[] {
+  return [...acc]
+    .sort((a, b) => b[1].samples - a[1].samples)
+    .slice(0, top)
+    .map(([fn, { ms, samples }]) => ({ fn, ms: Math.round(ms), samples, share: Math.round((samples / total) * 1000) / 10 }));
+}
+function add(acc: Map<string, { ms: number; samples: number }>, key: string, ms: number) {
+  const r = acc.get(key) ?? { ms: 0, samples: 0 };
+  r.ms += ms;
+  r.samples += 1;
+  acc.set(key, r);
+}
+
+/** Self time and samples per function, most samples first. */
+export function selfTimes(profile: Profile, top = 25): Row[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const n = byId.get(id)!;
-    const d = (profile.timeDeltas[i] ?? 0) / 1000;
-    total += d;
-    const key = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + d);
-  });
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, ms]) => ({ fn, ms: Math.round(ms), share: Math.round((ms / total) * 1000) / 10 }));
+  const self = new Map<string, { ms: number; samples: number }>();
+  profile.samples.forEach((id, i) => add(self, frameKey(byId.get(id)!.callFrame), (profile.timeDeltas[i] ?? 0) / 1000));
+  return rows(self, profile.samples.length, top);
 }
 
 /** Inclusive time per function (ms), so callers like scoreEvents or validateItems show their whole cost. */
-export function totalTimes(profile: Profile, top = 25): { fn: string; ms: number; share: number }[] {
+export function totalTimes(profile: Profile, top = 25): Row[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const incl = new Map<string, number>();
-  let total = 0;
+  const incl = new Map<string, { ms: number; samples: number }>();
   profile.samples.forEach((id, i) => {
     const d = (profile.timeDeltas[i] ?? 0) / 1000;
-    total += d;
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const f = byId.get(cur)!.callFrame;
-      const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
+      const key = frameKey(byId.get(cur)!.callFrame);
       if (seen.has(key)) continue;
       seen.add(key);
-      incl.set(key, (incl.get(key) ?? 0) + d);
+      add(incl, key, d);
     }
   });
-  return [...incl].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, ms]) => ({ fn, ms: Math.round(ms), share: Math.round((ms / total) * 1000) / 10 }));
+  return rows(incl, profile.samples.length, top);
 }
