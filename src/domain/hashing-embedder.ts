@@ -16,11 +16,11 @@ const CARET = 94;
 const DOLLAR = 36;
 
 /** Adds one feature of hash h (FNV-1a, unsigned) to v: its sign from the top bit, its slot h mod dimension. */
-function add(v: Float32Array, hash: number, dimension: number): void {
-  const h = hash >>> 0;
-  const i = h % dimension;
-  // `?? 0`: i < dimension, and a new Float32Array holds zeros.
-  v[i] = (v[i] ?? 0) + (h & 0x80000000 ? -1 : 1);
+function add(v: Int32Array, hash: number, dimension: number): void {
+  const h = hash | 0; // as int32: the top bit is the sign
+  // A power-of-two dimension (the default) takes the slot by mask, in int32 arithmetic: the same as the unsigned modulo.
+  const i = (dimension & (dimension - 1)) === 0 ? h & (dimension - 1) : (h >>> 0) % dimension;
+  v[i] = (v[i] as number) + (h < 0 ? -1 : 1);
 }
 
 /**
@@ -28,9 +28,72 @@ function add(v: Float32Array, hash: number, dimension: number): void {
  * `t:xyz` of `^word$`, hashed as FNV-1a over their UTF-16 code units (computed in place, no feature strings).
  */
 export function hashEmbed(text: string, dimension = HASHING_EMBEDDER_DIMENSION): Float32Array | null {
+  // Feature counts are integers: summed exactly in an Int32Array, then scaled into the Float32Array once.
+  const v = new Int32Array(dimension);
+  const ascii = embedAscii(text, v, dimension);
+  if (ascii === undefined) {
+    v.fill(0);
+    if (!embedWords(text, v, dimension)) return null;
+  } else if (!ascii) return null;
+  return normalise(v, dimension);
+}
+
+/** ASCII word characters after lower-casing (what \p{L}, \p{N} and _ match below 128), lower-cased; 0: not one. */
+const ASCII_WORD = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 48; c <= 57; c++) table[c] = c;
+  for (let c = 97; c <= 122; c++) table[c] = c;
+  for (let c = 65; c <= 90; c++) table[c] = c + 32;
+  table[95] = 95;
+  return table;
+})();
+
+/**
+ * The same features as {@link embedWords} in one pass over an all-ASCII text, with no lower-cased copy and no word
+ * strings: each word's hash and its trigrams (rolling over the last two code units) as its characters go by. Undefined
+ * at the first code unit ≥ 128 (v then holds a partial sum), else whether the text had a word. The order of the
+ * additions differs from embedWords', which changes nothing: each adds ±1 to a small integer, exactly.
+ */
+function embedAscii(text: string, v: Int32Array, dimension: number): boolean | undefined {
+  let any = false;
+  let inWord = false;
+  let h = 0;
+  let p2 = -1; // the code unit two back in ^word$, −1 at the word's first character
+  let p1 = 0;
+  const len = text.length;
+  for (let i = 0; i <= len; i++) {
+    const code = i < len ? text.charCodeAt(i) : 32;
+    if (code >= 128) return undefined;
+    const c = ASCII_WORD[code] as number;
+    if (c !== 0) {
+      if (!inWord) {
+        inWord = true;
+        any = true;
+        h = WORD_SEED;
+        p2 = -1;
+        p1 = CARET;
+      }
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (p2 >= 0) add(v, trigram(p2, p1, c), dimension);
+      p2 = p1;
+      p1 = c;
+    } else if (inWord) {
+      inWord = false;
+      add(v, h, dimension);
+      add(v, trigram(p2, p1, DOLLAR), dimension);
+    }
+  }
+  return any;
+}
+
+function trigram(a: number, b: number, c: number): number {
+  return Math.imul(Math.imul(Math.imul(TRIGRAM_SEED ^ a, FNV_PRIME) ^ b, FNV_PRIME) ^ c, FNV_PRIME);
+}
+
+/** Adds the features of every word of `text` (lower-cased, then \p{L}, \p{N} and _ runs) to v; false when it has none. */
+function embedWords(text: string, v: Int32Array, dimension: number): boolean {
   const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu);
-  if (!words || words.length === 0) return null;
-  const v = new Float32Array(dimension);
+  if (!words || words.length === 0) return false;
   for (const w of words) {
     let h = WORD_SEED;
     const len = w.length;
@@ -43,10 +106,16 @@ export function hashEmbed(text: string, dimension = HASHING_EMBEDDER_DIMENSION):
       add(v, t, dimension);
     }
   }
+  return true;
+}
+
+/** The counts v scaled to unit length; null for a zero vector. */
+function normalise(v: Int32Array, dimension: number): Float32Array | null {
   let norm = 0;
   for (let i = 0; i < dimension; i++) norm += (v[i] as number) * (v[i] as number);
   if (norm === 0) return null;
   const inv = 1 / Math.sqrt(norm);
-  for (let i = 0; i < dimension; i++) v[i] = (v[i] as number) * inv;
-  return v;
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) out[i] = (v[i] as number) * inv;
+  return out;
 }

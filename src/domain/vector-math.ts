@@ -22,11 +22,15 @@ export class TopK {
   }
 }
 
+/** Bytes per String.fromCharCode call in vectorToBase64: far under any engine's argument limit. */
+const BASE64_SLICE = 8192;
+
 /** Float32 vector ⇄ base64 text, the form vectors take in D1 (blobs come back as number arrays, slowly). */
 export function vectorToBase64(v: Float32Array): string {
   const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  // A binary string built in slices (fromCharCode over many code units at once), not a character at a time.
   let bin = "";
-  for (const byte of bytes) bin += String.fromCharCode(byte);
+  for (let i = 0; i < bytes.length; i += BASE64_SLICE) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + BASE64_SLICE) as unknown as number[]);
   return btoa(bin);
 }
 
@@ -87,12 +91,38 @@ export function packRows(rows: readonly Float32Array[]): { matrix: Float32Array;
  */
 export function lowerGram(matrix: Float32Array, n: number, dim: number): Float64Array {
   const out = new Float64Array(n * n);
+  // In doubles once (exact), and four rows j at a time against row i: each sum still runs over d in order, as `dot`'s
+  // does, so every entry is the same number; the four share each load of row i.
+  const m = Float64Array.from(matrix.subarray(0, n * dim));
   for (let i = 1; i < n; i++) {
     const oi = i * dim;
-    for (let j = 0; j < i; j++) {
+    let j = 0;
+    for (; j + 4 <= i; j += 4) {
+      const o0 = j * dim;
+      const o1 = o0 + dim;
+      const o2 = o1 + dim;
+      const o3 = o2 + dim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = m[oi + d] as number;
+        s0 += x * (m[o0 + d] as number);
+        s1 += x * (m[o1 + d] as number);
+        s2 += x * (m[o2 + d] as number);
+        s3 += x * (m[o3 + d] as number);
+      }
+      const row = i * n + j;
+      out[row] = s0;
+      out[row + 1] = s1;
+      out[row + 2] = s2;
+      out[row + 3] = s3;
+    }
+    for (; j < i; j++) {
       const oj = j * dim;
       let s = 0;
-      for (let d = 0; d < dim; d++) s += (matrix[oi + d] as number) * (matrix[oj + d] as number);
+      for (let d = 0; d < dim; d++) s += (m[oi + d] as number) * (m[oj + d] as number);
       out[i * n + j] = s;
     }
   }

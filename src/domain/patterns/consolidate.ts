@@ -26,9 +26,8 @@ export interface PatternHit {
 
 export type MergeAssignment = { kind: "existing"; patternId: string } | { kind: "new"; leader: string };
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  const na = Math.sqrt(dot(a, a));
-  const nb = Math.sqrt(dot(b, b));
+/** Cosine similarity of a and b, given their norms (0 when either is a zero vector). */
+function cosine(a: Float32Array, b: Float32Array, na: number, nb: number): number {
   return na === 0 || nb === 0 ? 0 : dot(a, b) / (na * nb);
 }
 
@@ -56,15 +55,16 @@ export function assignMerges(candidates: readonly MergeCandidate[], hits: readon
     }
     return r;
   };
+  // Each norm once; a pair already in one component needs no product (it cannot change the components).
+  const norms = candidates.map((c) => Math.sqrt(dot(c.vector, c.vector)));
   for (let i = 0; i < candidates.length; i++) {
+    const a = candidates[i] as MergeCandidate;
     for (let j = i + 1; j < candidates.length; j++) {
-      const a = candidates[i] as MergeCandidate;
+      const ra = find(i);
+      const rb = find(j);
+      if (ra === rb) continue;
       const b = candidates[j] as MergeCandidate;
-      if (cosine(a.vector, b.vector) >= threshold) {
-        const ra = find(i);
-        const rb = find(j);
-        if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
-      }
+      if (cosine(a.vector, b.vector, norms[i] as number, norms[j] as number) >= threshold) parent[Math.max(ra, rb)] = Math.min(ra, rb);
     }
   }
   const best = candidates.map((_, i) => {
