@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 
 interface Node {
@@ -43,6 +44,8 @@ export async function openInspector(inspectorPort: number, target: InspectorTarg
 }
 
 /** Opens the inspector of the worker named `name` and returns start/stop of a V8 CPU profile. */
+let savedProfiles = 0;
+
 export async function connectProfiler(inspectorPort: number, name = "gleaner") {
   const targets = await inspectorTargets(inspectorPort);
   const target = targets.find((t) => t.title.includes(name)) ?? targets[0]!;
@@ -54,6 +57,9 @@ export async function connectProfiler(inspectorPort: number, name = "gleaner") {
     async stop(): Promise<Profile> {
       const { profile } = (await send("Profiler.stop")) as { profile: Profile };
       close();
+      // PROFILE_OUT=prefix keeps each raw profile (<prefix>-<n>.cpuprofile, for DevTools or a callers query), in every
+      // script that profiles through here.
+      if (process.env.PROFILE_OUT) writeFileSync(`${process.env.PROFILE_OUT}-${++savedProfiles}.cpuprofile`, JSON.stringify(profile));
       return profile;
     },
   };

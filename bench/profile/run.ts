@@ -3,7 +3,6 @@
  * backlog: `tsx bench/profile/run.ts [seconds]`. Prints self and inclusive
  * time per function; for finding the hot path, not a benchmark figure.
  */
-import { writeFileSync } from "node:fs";
 import { ADMIN, tempDir } from "../lib/gleaner";
 import { drive } from "../lib/load";
 import { EventFactory } from "../lib/events";
@@ -17,10 +16,7 @@ const { key } = (await (await fetch(`${base}/v1/admin/projects/bench/keys`, { me
 const factory = new EventFactory("profile");
 const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
 
-let saved = 0;
 const show = (title: string, profile: Parameters<typeof selfTimes>[0]) => {
-  // PROFILE_OUT=prefix keeps each raw profile (<prefix>-<n>.cpuprofile, for DevTools or a callers query).
-  if (process.env.PROFILE_OUT) writeFileSync(`${process.env.PROFILE_OUT}-${++saved}.cpuprofile`, JSON.stringify(profile));
   console.log(`\n## ${title}: self time`);
   console.table(selfTimes(profile));
   console.log(`## ${title}: inclusive time`);
