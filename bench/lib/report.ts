@@ -60,6 +60,14 @@ export function rows(f: Figures): Row[] {
       met: met(ratio !== undefined ? ratio >= 0.2 : s ? undefined : false),
     });
     const lag = s?.maxLagS ?? Math.min(...e.attempts.map((a) => a.maxLagS));
+    const tried = e.attempts.map((a) => {
+      const extra = [
+        Object.keys(a.heartbeatsResent ?? {}).length ? `heartbeats resent ${JSON.stringify(a.heartbeatsResent)}` : "",
+        Object.keys(a.heartbeatsFailed ?? {}).length ? `heartbeats failed ${JSON.stringify(a.heartbeatsFailed)}` : "",
+      ].filter(Boolean);
+      return `${n(a.offeredEventsPerS)}/s offered → ${n(a.processedEventsPerS)}/s processed, lag max ${n(a.maxLagS, 1)} s${extra.length ? ` (${extra.join("; ")})` : ""}`;
+    });
+    out.push({ measure: "end-to-end rates tried, in order", gleaner: tried.join("; ") || "none", baseline: "", ratio: "", target: "", met: "—" });
     out.push({ measure: "end-to-end heartbeat lag, max (median) s", gleaner: `${n(lag, 1)} (${n(s?.medianLagS, 1)})`, baseline: `consumers alone drain ${n(e.drainEventsPerS)} events/s (scored and extracted)`, ratio: "", target: "< 10 s", met: met(lag < 10) });
   }
   const m1 = f.memory100k;

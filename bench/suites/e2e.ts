@@ -15,6 +15,10 @@ export interface E2eAttempt {
   backlogAtEnd: number;
   /** High-value events still waiting for their pattern when the window ended. */
   extractionBacklogAtEnd: number;
+  /** Heartbeat sends whose connection closed before an answer (sent again, same id), by error code. */
+  heartbeatsResent: Record<string, number>;
+  /** Heartbeats that failed (their lag is Infinity), by why. */
+  heartbeatsFailed: Record<string, number>;
 }
 
 export interface E2eFigure {
@@ -84,6 +88,8 @@ export async function measureE2e(o: { probeEvents: number; windowS: number; frac
         heartbeats: lags.length,
         backlogAtEnd: after.pending.events,
         extractionBacklogAtEnd: after.extractions.pending,
+        heartbeatsResent: { ...heartbeat.resent },
+        heartbeatsFailed: { ...heartbeat.failed },
       };
       attempts.push(attempt);
       // Held: every heartbeat under the limit and no more than a few seconds of work left waiting.
@@ -92,7 +98,10 @@ export async function measureE2e(o: { probeEvents: number; windowS: number; frac
       o.log?.(
         `  ${fraction} of it offered (${Math.round(offered)}/s): accepted ${Math.round(attempt.acceptedEventsPerS)}/s, processed ` +
           `${Math.round(attempt.processedEventsPerS)}/s, lag max ${attempt.maxLagS.toFixed(1)} s, left ${attempt.backlogAtEnd} events + ` +
-          `${attempt.extractionBacklogAtEnd} extractions: ${held ? "held" : "not held"}`,
+          `${attempt.extractionBacklogAtEnd} extractions` +
+          (Object.keys(attempt.heartbeatsResent).length ? ` (heartbeats resent: ${JSON.stringify(attempt.heartbeatsResent)})` : "") +
+          (Object.keys(attempt.heartbeatsFailed).length ? ` (heartbeats failed: ${JSON.stringify(attempt.heartbeatsFailed)})` : "") +
+          `: ${held ? "held" : "not held"}`,
       );
       // Up from a rate that held, down from one that did not: the next untried fraction that way.
       if (!held) lowestFailed = Math.min(lowestFailed, fraction);
