@@ -29,8 +29,9 @@ export function startHeartbeat(base: string, key: string, prefix: string, everyM
     let res: Response | undefined;
     while (!res && Date.now() - sentAt < giveUpMs) {
       try {
-        res = await fetch(`${base}/v1/events`, { method: "POST", headers, body, signal: AbortSignal.timeout(giveUpMs) });
+        res = await fetch(`${base}/v1/events`, { method: "POST", headers, body, signal: AbortSignal.timeout(Math.max(1, giveUpMs - (Date.now() - sentAt))) });
       } catch (err) {
+        if (Date.now() - sentAt >= giveUpMs) break; // given up: counted as "no answer", not as a resend
         const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
         resent[code] = (resent[code] ?? 0) + 1;
         await sleep(250);
@@ -42,13 +43,10 @@ export function startHeartbeat(base: string, key: string, prefix: string, everyM
     while (Date.now() - sentAt < giveUpMs) {
       await sleep(100);
       // A poll that fails (a connection closed) is polled again; only giving up fails the heartbeat.
-      const r = await fetch(`${base}/v1/events/${id}`, { headers }).catch(() => undefined);
-      if (!r?.ok) {
-        await r?.arrayBuffer();
-        continue;
-      }
-      const e = (await r.json()) as { status: string; received_at: string; processed_at: string | null };
-      if (e.status === "processed" && e.processed_at) {
+      const e = await fetch(`${base}/v1/events/${id}`, { headers })
+        .then(async (r) => (r.ok ? ((await r.json()) as { status: string; received_at: string; processed_at: string | null }) : void (await r.arrayBuffer())))
+        .catch(() => undefined);
+      if (e?.status === "processed" && e.processed_at) {
         lags.push((Date.parse(e.processed_at) - Date.parse(e.received_at)) / 1000);
         return;
       }

@@ -1,6 +1,9 @@
 import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 
+/** Raw profiles written so far (PROFILE_OUT). */
+let savedProfiles = 0;
+
 interface Node {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -44,8 +47,6 @@ export async function openInspector(inspectorPort: number, target: InspectorTarg
 }
 
 /** Opens the inspector of the worker named `name` and returns start/stop of a V8 CPU profile. */
-let savedProfiles = 0;
-
 export async function connectProfiler(inspectorPort: number, name = "gleaner") {
   const targets = await inspectorTargets(inspectorPort);
   const target = targets.find((t) => t.title.includes(name)) ?? targets[0]!;

@@ -57,6 +57,8 @@ function automaton(keywords: readonly Keyword[]): Automaton {
   const column = new Uint8Array(0x10000);
   let columns = 1;
   for (const { text } of keywords) {
+    // An empty keyword would end at the root, which the table cannot flag (a rule that must always run has none).
+    if (text.length === 0) throw new Error("a redaction keyword is empty: give the rule no keywords to run it on every text");
     for (let i = 0; i < text.length; i++) {
       const c = lower(text.charCodeAt(i));
       if (c >= 128) throw new Error(`redaction keyword ${JSON.stringify(text)} is not ASCII`);
