@@ -144,15 +144,14 @@ export function storePatternsStatements(
 
 /** Support, quality, value and first/last seen of patterns, from their sources (one pass over each): idempotent by construction. */
 function recomputeAggregatesStatement(db: D1Database, keys: readonly [string, string][]): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE patterns SET (support, quality, value, first_seen, last_seen) = (
+  return db.prepare(RECOMPUTE_AGGREGATES_SQL).bind(JSON.stringify(keys));
+}
+
+/** The aggregates of patterns (?1: [project, pattern_id] pairs) from their sources: one covering index range each (query-plans test). */
+export const RECOMPUTE_AGGREGATES_SQL = `UPDATE patterns SET (support, quality, value, first_seen, last_seen) = (
          SELECT max(1, count(*)), avg(ps.value), max(ps.value), min(ps.event_time), max(ps.event_time)
          FROM pattern_sources ps WHERE ps.project = patterns.project AND ps.pattern_id = patterns.pattern_id)
-       WHERE (project, pattern_id) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
-    )
-    .bind(JSON.stringify(keys));
-}
+       WHERE (project, pattern_id) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`;
 
 /** A re-extracted pattern's new text (same exemplar, same sources, same vector). */
 export function replacePatternTextStatement(

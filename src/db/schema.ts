@@ -352,11 +352,12 @@ export const patternSources = sqliteTable(
   },
   // An event's pattern by (project, event_id), covering pattern_id: without it SQLite preferred walking the primary key
   // over every source of the project (covering, one equality) to find one event's row. A pattern's sources in time
-  // order: its first listed sources and first/last seen without sorting all of them (migration 0017).
+  // order: its first listed sources and first/last seen without sorting all of them (migration 0017), covering value
+  // too, so recomputing a pattern's aggregates reads its index range and no table row per source (migration 0018).
   (t) => [
     primaryKey({ columns: [t.project, t.patternId, t.eventId] }),
     index("pattern_sources_by_event").on(t.project, t.eventId, t.patternId),
-    index("pattern_sources_by_time").on(t.project, t.patternId, t.eventTime, t.eventId),
+    index("pattern_sources_by_time").on(t.project, t.patternId, t.eventTime, t.eventId, t.value),
   ],
 );
 

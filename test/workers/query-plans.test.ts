@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { PATTERN_SELECT, PENDING_EXTRACTIONS_SQL, PENDING_STATES_SQL } from "../../src/adapters/pattern-store";
+import { PATTERN_SELECT, PENDING_EXTRACTIONS_SQL, PENDING_STATES_SQL, RECOMPUTE_AGGREGATES_SQL } from "../../src/adapters/pattern-store";
 import { FEEDBACK_FOR_SQL } from "../../src/adapters/scoring-store";
 
 /**
@@ -36,6 +36,12 @@ describe("query plans of the consumers' reads", () => {
   it("lists a pattern's first sources in time order without sorting all of them", async () => {
     const steps = await plan(`${PATTERN_SELECT} WHERE p.project = ?1 AND p.pattern_id IN (SELECT value FROM json_each(?2))`, "p", '["a"]');
     expect(steps.some((s) => /SEARCH ps USING (COVERING )?INDEX pattern_sources_by_time \(project=\? AND pattern_id=\?\)/.test(s))).toBe(true);
+    expect(scans(steps)).toEqual([]);
+  });
+
+  it("recomputes a pattern's aggregates from its index range alone (no table row read per source)", async () => {
+    const steps = await plan(RECOMPUTE_AGGREGATES_SQL, '[["p","a"]]');
+    expect(steps.some((s) => /SEARCH ps USING COVERING INDEX pattern_sources_by_time \(project=\? AND pattern_id=\?\)/.test(s))).toBe(true);
     expect(scans(steps)).toEqual([]);
   });
 
