@@ -55,6 +55,9 @@ export async function metrics(base: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** Why a fetch failed without an answer: its cause's code (ECONNRESET, UND_ERR_SOCKET …), else the error's name. */
+export const connectionErrorCode = (err: unknown): string => (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` every `everyMs` until it returns a value, or throws after `timeoutMs`. */

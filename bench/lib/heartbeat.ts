@@ -1,4 +1,4 @@
-import { sleep } from "./client";
+import { connectionErrorCode, sleep } from "./client";
 
 /**
  * Measures processing lag with heartbeat events: one single-event request a
@@ -32,7 +32,7 @@ export function startHeartbeat(base: string, key: string, prefix: string, everyM
         res = await fetch(`${base}/v1/events`, { method: "POST", headers, body, signal: AbortSignal.timeout(Math.max(1, giveUpMs - (Date.now() - sentAt))) });
       } catch (err) {
         if (Date.now() - sentAt >= giveUpMs) break; // given up: counted as "no answer", not as a resend
-        const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+        const code = connectionErrorCode(err);
         resent[code] = (resent[code] ?? 0) + 1;
         await sleep(250);
       }

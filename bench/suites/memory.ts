@@ -1,4 +1,4 @@
-import { createKey, sleep, stats } from "../lib/client";
+import { connectionErrorCode, createKey, sleep, stats } from "../lib/client";
 import { EventFactory } from "../lib/events";
 import { startGleaner, stopGleaner, tempDir, UNTHROTTLED } from "../lib/gleaner";
 import { findInTree, rssMb, treeRssMb } from "../lib/proc";
@@ -36,8 +36,7 @@ async function post(url: string, headers: Record<string, string>, body: () => st
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           break;
         } catch (err) {
-          const cause = (err as { cause?: { code?: string } }).cause;
-          const code = cause?.code ?? (err as Error).name;
+          const code = connectionErrorCode(err);
           resent[code] = (resent[code] ?? 0) + 1;
           if (attempt >= 5) throw new Error(`memory run: a request failed 6 times (${code})`);
           await sleep(250 * 2 ** attempt);

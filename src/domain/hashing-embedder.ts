@@ -4,6 +4,8 @@
  * enough to find near-identical and overlapping texts, which is what
  * reusability and near-duplicate detection need by default.
  */
+import { isAscii } from "./utf8";
+
 export const HASHING_EMBEDDER_MODEL = "gleaner-hash-v1";
 export const HASHING_EMBEDDER_DIMENSION = 256;
 
@@ -30,12 +32,9 @@ function add(v: Int32Array, hash: number, dimension: number): void {
 export function hashEmbed(text: string, dimension = HASHING_EMBEDDER_DIMENSION): Float32Array | null {
   // Feature counts are integers: summed exactly in an Int32Array, then scaled into the Float32Array once.
   const v = new Int32Array(dimension);
-  const ascii = embedAscii(text, v, dimension);
-  if (ascii === undefined) {
-    v.fill(0);
-    if (!embedWords(text, v, dimension)) return null;
-  } else if (!ascii) return null;
-  return normalise(v, dimension);
+  // A code unit at or past 128 takes the general path (Unicode lower-casing and classes).
+  const any = isAscii(text) ? embedAscii(text, v, dimension) : embedWords(text, v, dimension);
+  return any ? normalise(v, dimension) : null;
 }
 
 /** ASCII word characters after lower-casing (what \p{L}, \p{N} and _ match below 128), lower-cased; 0: not one. */
@@ -50,11 +49,11 @@ const ASCII_WORD = (() => {
 
 /**
  * The same features as {@link embedWords} in one pass over an all-ASCII text, with no lower-cased copy and no word
- * strings: each word's hash and its trigrams (rolling over the last two code units) as its characters go by. Undefined
- * at the first code unit ≥ 128 (v then holds a partial sum), else whether the text had a word. The order of the
- * additions differs from embedWords', which changes nothing: each adds ±1 to a small integer, exactly.
+ * strings: each word's hash and its trigrams (rolling over the last two code units) as its characters go by; whether
+ * the text had a word. The order of the additions differs from embedWords', which changes nothing: each adds ±1 to a
+ * small integer, exactly.
  */
-function embedAscii(text: string, v: Int32Array, dimension: number): boolean | undefined {
+function embedAscii(text: string, v: Int32Array, dimension: number): boolean {
   let any = false;
   let inWord = false;
   let h = 0;
@@ -62,9 +61,8 @@ function embedAscii(text: string, v: Int32Array, dimension: number): boolean | u
   let p1 = 0;
   const len = text.length;
   for (let i = 0; i <= len; i++) {
-    const code = i < len ? text.charCodeAt(i) : 32;
-    if (code >= 128) return undefined;
-    const c = ASCII_WORD[code] as number;
+    // The caller checked every code unit is below 128; a space past the end closes the last word.
+    const c = i < len ? (ASCII_WORD[text.charCodeAt(i)] as number) : 0;
     if (c !== 0) {
       if (!inWord) {
         inWord = true;
@@ -86,6 +84,7 @@ function embedAscii(text: string, v: Int32Array, dimension: number): boolean | u
   return any;
 }
 
+/** The hash of the trigram feature `t:abc` (FNV-1a over its code units). */
 function trigram(a: number, b: number, c: number): number {
   return Math.imul(Math.imul(Math.imul(TRIGRAM_SEED ^ a, FNV_PRIME) ^ b, FNV_PRIME) ^ c, FNV_PRIME);
 }
@@ -100,11 +99,8 @@ function embedWords(text: string, v: Int32Array, dimension: number): boolean {
     for (let i = 0; i < len; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
     add(v, h, dimension);
     // Trigrams of ^w$ (length len + 2): code unit j of it is ^ at 0, $ at len + 1, else w[j − 1].
-    for (let i = 0; i + 3 <= len + 2; i++) {
-      let t = TRIGRAM_SEED;
-      for (let j = i; j < i + 3; j++) t = Math.imul(t ^ (j === 0 ? CARET : j === len + 1 ? DOLLAR : w.charCodeAt(j - 1)), FNV_PRIME);
-      add(v, t, dimension);
-    }
+    const at = (j: number) => (j === 0 ? CARET : j === len + 1 ? DOLLAR : w.charCodeAt(j - 1));
+    for (let i = 0; i + 3 <= len + 2; i++) add(v, trigram(at(i), at(i + 1), at(i + 2)), dimension);
   }
   return true;
 }

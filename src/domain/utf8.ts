@@ -1,6 +1,9 @@
 /** Any character outside ASCII: a string without one is as many UTF-8 bytes as it is long. */
 const NON_ASCII = /[\u0080-\uffff]/;
 
+/** True when every code unit of `s` is below 128 (one native scan). */
+export const isAscii = (s: string): boolean => !NON_ASCII.test(s);
+
 /** UTF-8 byte length of a string without allocating an encoded copy. */
 export function utf8ByteLength(s: string): number {
   // One native scan settles the common case (JSON of English text); only other text is counted by hand.
