@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { closeIdleConnectionsEarly } from "../test/support/keep-alive";
 import { measureKnn } from "./knn/measure";
 import { removeTempDirs, tempDir, useVariant, PROJECT_DIR } from "./lib/gleaner";
 import { describeMachine } from "./lib/machine";
@@ -35,6 +36,8 @@ const command = process.env.npm_lifecycle_event === "bench" ? `npm run bench${ar
 // Quick mode leaves out what takes minutes (outage, slow sink, flood) and the memory runs (ingest already checks acceptance).
 const wanted = (name: string) => (only ? only.includes(name) : !quick || !["memory", "outage", "slow-sink", "flood"].includes(name));
 const log = (line: string) => process.stderr.write(`${line}\n`);
+// The load and its baselines share one client: idle connections closed before workerd closes them (see keep-alive.ts).
+closeIdleConnectionsEarly();
 
 const figures: Figures = {};
 /** The flood suite's figure (bench/lib/report.ts does not know it; its rows are added below). */
