@@ -794,25 +794,23 @@ function candidates(
 ): number[] {
   const { scales } = e;
   const { step, slack } = q;
-  // The k best lower bounds, best first; `floor` is the k-th (−∞ until k rows passed).
+  // Two passes over the sums: the k-th best lower bound first (`floor`: rows at or below it cannot raise it, so most
+  // rows cost two products and a compare), then the rows whose upper bound reaches it. The filter and the excluded ids
+  // are read only for rows that could count. One pass that kept every row above a floor still rising was slower.
   const lower = new Float64Array(k).fill(Number.NEGATIVE_INFINITY);
   let floor = Number.NEGATIVE_INFINITY;
-  const slots: number[] = [];
-  const uppers: number[] = [];
+  const passes = (slot: number) => (!filter || rowMatches(e, slot, filter)) && !exclude?.has(e.ids[slot] as string);
   for (let slot = end - 1; slot >= start; slot--) {
-    const scale = scales[slot] as number;
-    const approx = step * (sums[slot - start] as number);
-    const upper = scale * (approx + slack);
-    if (upper < floor) continue; // NaN (a row with a coordinate not finite) never skips
-    if (filter && !rowMatches(e, slot, filter)) continue;
-    if (exclude?.has(e.ids[slot] as string)) continue;
-    slots.push(slot);
-    uppers.push(upper);
-    const low = scale * (approx - slack);
-    if (low > floor) floor = insertLower(lower, low);
+    const low = (scales[slot] as number) * (step * (sums[slot - start] as number) - slack);
+    if (!(low > floor)) continue; // NaN (a row with a coordinate not finite) never raises it
+    if (passes(slot)) floor = insertLower(lower, low);
   }
   const kept: number[] = [];
-  for (let i = 0; i < slots.length; i++) if (!((uppers[i] as number) < floor)) kept.push(slots[i] as number);
+  for (let slot = end - 1; slot >= start; slot--) {
+    const upper = (scales[slot] as number) * (step * (sums[slot - start] as number) + slack);
+    if (upper < floor) continue; // NaN never skips
+    if (passes(slot)) kept.push(slot);
+  }
   return kept;
 }
 

@@ -174,6 +174,17 @@ export function qualityInputOf(e: EventRecord["event"]): QualityInput {
 
 type Similarity = Map<string, Pick<Components, "reusability" | "novelty">> & { statements: D1PreparedStatement[] };
 
+/** Puts `score` into `best` (descending, at most `k` long) when it is among the k best. */
+function keepBest(best: number[], score: number, k: number): void {
+  if (best.length === k && !(score > (best[k - 1] as number))) return;
+  let at = best.length < k ? best.push(score) - 1 : k - 1;
+  while (at > 0 && (best[at - 1] as number) < score) {
+    best[at] = best[at - 1] as number;
+    at--;
+  }
+  best[at] = score;
+}
+
 /**
  * Reusability and novelty per event: kept from an earlier score when known,
  * else from the similarity cache (by query-text hash), else from one batched
@@ -230,10 +241,18 @@ async function findSimilarity(
   for (const [i, { p, vector }] of searchable.entries()) {
     const found = hits[i]; // one answer per search: a search without one stays unknown, and uncached
     if (!found) continue;
-    const neighbours = found.map((h) => h.score);
+    // The best REUSABILITY_NEIGHBOURS kept as they come (descending), not all i of the chunk's pairs sorted per event.
+    const neighbours = found
+      .map((h) => h.score)
+      .sort((a, b) => b - a)
+      .slice(0, REUSABILITY_NEIGHBOURS);
     for (let j = 0; j < i; j++)
-      neighbours.push(gram ? (gram[i * searchable.length + j] as number) : dot(vector, (searchable[j] as (typeof searchable)[number]).vector));
-    fresh.set(p.hash, neighbours.sort((a, b) => b - a).slice(0, REUSABILITY_NEIGHBOURS));
+      keepBest(
+        neighbours,
+        gram ? (gram[i * searchable.length + j] as number) : dot(vector, (searchable[j] as (typeof searchable)[number]).vector),
+        REUSABILITY_NEIGHBOURS,
+      );
+    fresh.set(p.hash, neighbours);
   }
 
   for (const p of pending) {
