@@ -5,6 +5,7 @@ import { adminHistoryRoutes } from "./routes/admin-history";
 import { configPerRequest } from "./routes/config-context";
 import { renderError, renderNotFound } from "./routes/errors";
 import { datasetRoutes } from "./routes/datasets";
+import { drainUnreadBody } from "./routes/drain-body";
 import { eventsRoutes } from "./routes/events";
 import { feedbackRoutes } from "./routes/feedback";
 import { healthRoutes } from "./routes/health";
@@ -29,6 +30,7 @@ import { uiRoutes } from "./routes/ui";
 export const app = new OpenAPIHono<RouteEnv>({ defaultHook: validationHook });
 
 app.use(requestContext);
+app.use(drainUnreadBody);
 app.use(configPerRequest);
 app.use(strictJsonBodies);
 app.route("/", healthRoutes);

@@ -1,3 +1,4 @@
+import { discardRest } from "./drain-body";
 import { ApiError } from "./errors";
 
 function tooLarge(limit: number): ApiError {
@@ -33,7 +34,8 @@ export async function readBodyWithin(req: Request, limit: number): Promise<strin
     if (done) break;
     received += value.byteLength;
     if (received > limit) {
-      await reader.cancel();
+      // Read to the end (bounded) before answering, so the client reads the 413 rather than a reset (drain-body.ts).
+      await discardRest(reader);
       throw tooLarge(limit);
     }
     text += decodeOrRefuse(() => decoder.decode(value, { stream: true }));
