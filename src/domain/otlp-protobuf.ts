@@ -5,6 +5,7 @@ import type { Span } from "./gen/otlp/opentelemetry/proto/trace/v1/trace_pb";
 import { ExportLogsServiceRequestSchema, ExportLogsServiceResponseSchema } from "./gen/otlp/opentelemetry/proto/collector/logs/v1/logs_service_pb";
 import type { LogRecord } from "./gen/otlp/opentelemetry/proto/logs/v1/logs_pb";
 import { StatusSchema } from "./gen/otlp/google/rpc/status_pb";
+import { toHex } from "./sha256";
 
 /*
  * OTLP/HTTP's protobuf encoding (ExportTraceServiceRequest / ExportTraceServiceResponse), decoded
@@ -24,14 +25,6 @@ export type ProtobufLogsDecoded = { ok: true; value: { resourceLogs: Json[] } } 
 class TooDeep extends Error {}
 
 const tooDeep = (maxDepth: number): Failure => ({ ok: false, code: "too_deep", message: `attribute values are nested deeper than ${maxDepth} levels` });
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-/** Trace and span ids: OTLP/JSON writes them as lowercase hex (not base64, unlike other bytes). */
-const hex = (bytes: Uint8Array) => {
-  let out = "";
-  for (const b of bytes) out += HEX[b];
-  return out;
-};
 
 function base64(bytes: Uint8Array): string {
   let bin = "";
@@ -70,8 +63,9 @@ function keyValues(kvs: readonly KeyValue[], depth: number, maxDepth: number): J
 
 function span(s: Span, maxDepth: number): Json {
   const out: { [key: string]: Json } = {
-    traceId: hex(s.traceId),
-    spanId: hex(s.spanId),
+    // Trace and span ids: OTLP/JSON writes them as lowercase hex (not base64, unlike other bytes).
+    traceId: toHex(s.traceId),
+    spanId: toHex(s.spanId),
     name: s.name,
     kind: s.kind,
     startTimeUnixNano: s.startTimeUnixNano.toString(),
@@ -79,7 +73,7 @@ function span(s: Span, maxDepth: number): Json {
     attributes: keyValues(s.attributes, 0, maxDepth),
     events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.timeUnixNano.toString(), attributes: keyValues(e.attributes, 0, maxDepth) })),
   };
-  if (s.parentSpanId.length) out.parentSpanId = hex(s.parentSpanId);
+  if (s.parentSpanId.length) out.parentSpanId = toHex(s.parentSpanId);
   if (s.status) out.status = { code: s.status.code, message: s.status.message };
   return out;
 }
@@ -138,8 +132,8 @@ function logRecord(r: LogRecord, maxDepth: number): Json {
   if (r.body) out.body = anyValue(r.body, 0, maxDepth);
   if (r.severityText) out.severityText = r.severityText;
   if (r.eventName) out.eventName = r.eventName;
-  if (r.traceId.length) out.traceId = hex(r.traceId);
-  if (r.spanId.length) out.spanId = hex(r.spanId);
+  if (r.traceId.length) out.traceId = toHex(r.traceId);
+  if (r.spanId.length) out.spanId = toHex(r.spanId);
   return out;
 }
 
