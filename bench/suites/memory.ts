@@ -16,28 +16,42 @@ export interface MemoryFigure {
   resent: Record<string, number>;
 }
 
+/** A send that got no answer: its error code, how long after it was sent it failed, and when it was sent (s into the load). */
+export interface LostSend {
+  code: string;
+  afterMs: number;
+  sentAtS: number;
+}
+
 /**
  * Posts `requests` bodies over `connections` keep-alive connections (Node's fetch), one at a time each. A request
  * whose connection fails before an answer is sent again with the same body (its events keep their ids, so a
  * resend is a duplicate at worst, as a client's retry is), and counted by error code. Any HTTP answer is final.
+ * Also returns every answered request's latency and every lost send (bench/profile/resets.ts reads them).
  */
-async function post(url: string, headers: Record<string, string>, body: () => string, connections: number, requests: number) {
+export async function post(url: string, headers: Record<string, string>, body: () => string, connections: number, requests: number) {
   const statuses: Record<string, number> = {};
   const resent: Record<string, number> = {};
+  const latenciesMs: number[] = [];
+  const lost: LostSend[] = [];
+  const t0 = Date.now();
   let next = 0;
   const worker = async () => {
     while (next < requests) {
       next++;
       const text = body();
       for (let attempt = 0; ; attempt++) {
+        const sent = Date.now();
         try {
           const res = await fetch(url, { method: "POST", headers, body: text, signal: AbortSignal.timeout(120_000) });
           await res.arrayBuffer();
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          latenciesMs.push(Date.now() - sent);
           break;
         } catch (err) {
           const code = connectionErrorCode(err);
           resent[code] = (resent[code] ?? 0) + 1;
+          lost.push({ code, afterMs: Date.now() - sent, sentAtS: Math.round((sent - t0) / 1000) });
           if (attempt >= 5) throw new Error(`memory run: a request failed 6 times (${code})`);
           await sleep(250 * 2 ** attempt);
         }
@@ -45,11 +59,11 @@ async function post(url: string, headers: Record<string, string>, body: () => st
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
-  return { statuses, resent, ok2xx: Object.entries(statuses).reduce((n, [s, c]) => (s.startsWith("2") ? n + c : n), 0) };
+  return { statuses, resent, latenciesMs, lost, ok2xx: Object.entries(statuses).reduce((n, [s, c]) => (s.startsWith("2") ? n + c : n), 0) };
 }
 
 /** Requests of 500 events: 1M events make 2,000 chunks, far below the local queue broker's ~10k limit. */
-const BATCH = 500;
+export const BATCH = 500;
 
 /**
  * Peak RSS of the runtime's process tree (the Node runner, workerd, esbuild's
