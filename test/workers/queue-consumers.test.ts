@@ -77,6 +77,26 @@ describe("both queue consumers", () => {
     expect(await deadLetter(ids[2]!)).toBeNull();
   });
 
+  it.each(["gleaner-telemetry", "gleaner-extract"])("%s: lets the runtime read its sockets between messages, not only after the batch", async (queue) => {
+    // Local D1 and the queue broker run in workerd's one thread: a batch's statements follow each other without ever
+    // waiting on a socket, so a consumer that never yields keeps workerd from reading new requests (or noticing that a
+    // connection's keep-alive wait ran out) until the whole batch is done. A timer due now stands for that I/O poll.
+    const messages = Array.from({ length: 6 }, (_, i) => ({ body: { kind: 42, n: i } }));
+    const batch = createMessageBatch(
+      queue,
+      messages.map((m, i) => ({ id: `qc-yield-${crypto.randomUUID()}-${i}`, timestamp: new Date(1000 * (i + 1)), attempts: 1, body: m.body })),
+    );
+    let settled = 0;
+    for (const m of batch.messages) vi.spyOn(m, "ack").mockImplementation(() => void settled++);
+    let settledWhenTimerRan: number | undefined;
+    setTimeout(() => {
+      settledWhenTimerRan = settled;
+    }, 0);
+    await worker.queue(batch, env, createExecutionContext());
+    expect(settled).toBe(messages.length);
+    expect(settledWhenTimerRan).toBeLessThan(messages.length);
+  });
+
   it.each(["gleaner-telemetry-dlq", "gleaner-extract-dlq"])("%s: park what exhausted its retries, then ack it", async (queue) => {
     const { ids, result } = await deliver(queue, [{ body: chunk("qc-gone"), attempts: 6 }]);
     expect(result).toEqual(settled(ids));
